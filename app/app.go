@@ -1,0 +1,118 @@
+// Package app wires the program: config → Redis → store → bot runtime → handlers → scheduler.
+// main, the tests and the sandbox all start the bot through it, so they run the same code.
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"thiduabot/bot"
+	"thiduabot/clock"
+	"thiduabot/config"
+	"thiduabot/handlers"
+	"thiduabot/rkeys"
+	"thiduabot/store"
+)
+
+// Options are what a caller may supply instead of the defaults.
+type Options struct {
+	Clock   clock.Clock
+	Log     *slog.Logger
+	Redis   redis.UniversalClient // used instead of connecting by config
+	Limiter bot.Limiter
+}
+
+// App is a running bot.
+type App struct {
+	Config  config.Config
+	Clock   clock.Clock
+	Log     *slog.Logger
+	Redis   redis.UniversalClient
+	Store   *store.Store
+	Runtime *bot.Runtime
+	Router  *bot.Router
+	ownsRDB bool
+}
+
+// New builds the app. It does not talk to Telegram or Redis yet.
+func New(cfg config.Config, o Options) (*App, error) {
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	a := &App{Config: cfg, Clock: o.Clock, Log: o.Log, Redis: o.Redis}
+	if a.Redis == nil {
+		rdb, err := NewRedis(cfg.Redis)
+		if err != nil {
+			return nil, err
+		}
+		a.Redis, a.ownsRDB = rdb, true
+	}
+	a.Store = store.New(a.Redis, a.Clock)
+	api := bot.NewAPI(cfg.Telegram.Token.Value(), cfg.Telegram.APIURL, cfg.Telegram.RequestTimeout)
+	lim := o.Limiter
+	if lim == nil {
+		lim = bot.NewMemLimiter(bot.Limits{GroupPerMinute: cfg.Limits.GroupPerMinute,
+			PrivateInterval: cfg.Limits.PrivateInterval, GlobalPerSecond: cfg.Limits.GlobalPerSecond})
+	}
+	a.Router = bot.NewRouter()
+	handlers.NewBloc(a.Store, a.Log, cfg.Bot.DefaultLanguage, cfg.Bot.Timezone).Register(a.Router)
+	a.Runtime = bot.New(bot.Deps{
+		API: api, Clock: a.Clock, Log: a.Log, Router: a.Router, Blocs: a.Store, Prompts: a.Store,
+		Offsets: a.Store, Migrator: a.Store, Limiter: lim, CodecKey: codecKey(cfg),
+		DefaultLang: cfg.Bot.DefaultLanguage, AdminTTL: cfg.Bot.AdminCache,
+	})
+	a.Runtime.Unavailable = store.IsUnavailable
+	return a, nil
+}
+
+// codecKey is the secret that signs button data: configured, or derived from the token.
+func codecKey(cfg config.Config) []byte {
+	if s := cfg.Bot.CallbackSecret.Value(); s != "" {
+		return []byte(s)
+	}
+	sum := sha256.Sum256([]byte("thiduabot callback key\x00" + cfg.Telegram.Token.Value()))
+	return sum[:]
+}
+
+// Run starts the bot and serves until ctx ends, then shuts down gracefully: updates in flight
+// finish and queued replies are sent (up to 10 seconds).
+func (a *App) Run(ctx context.Context) error {
+	if err := a.Redis.Ping(ctx).Err(); err != nil {
+		a.Log.Warn("redis is not reachable yet; will keep trying", "err", err)
+	}
+	if err := a.Runtime.Start(ctx); err != nil {
+		if errors.Is(err, context.Canceled) {
+			return nil
+		}
+		return err
+	}
+	a.Log.Info("bot started", "username", a.Runtime.Me().UserName, "mode", a.Config.Bot.Mode)
+	var lease bot.Lease
+	if a.Config.Bot.PollerLease > 0 {
+		lease = a.Store.NewLease(rkeys.PollerLease, a.Config.Bot.PollerLease)
+	}
+	err := a.Runtime.Poll(ctx, bot.PollOptions{Timeout: a.Config.Telegram.PollTimeout, Lease: lease})
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if serr := a.Runtime.Shutdown(sctx); serr != nil {
+		a.Log.Warn("shutdown: some replies were not sent", "err", serr)
+	}
+	a.Log.Info("bot stopped")
+	return err
+}
+
+// Close releases the app's connections.
+func (a *App) Close() error {
+	if a.ownsRDB {
+		return a.Redis.Close()
+	}
+	return nil
+}

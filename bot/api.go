@@ -1,0 +1,164 @@
+// Package bot is the Telegram runtime: it receives updates (its own long-poll loop or a
+// webhook), routes them to handlers and sends replies within Telegram's limits. Telegram's
+// types stay in this package; handlers see Update and Context.
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// API is a thin, context-aware, token-safe client of the Bot API over go-telegram-bot-api.
+type API struct {
+	token   string
+	baseURL string
+	timeout time.Duration
+	client  *http.Client
+}
+
+// NewAPI returns a client for the Bot API at baseURL (e.g. https://api.telegram.org).
+func NewAPI(token, baseURL string, timeout time.Duration) *API {
+	if timeout <= 0 {
+		timeout = 15 * time.Second
+	}
+	return &API{token: token, baseURL: strings.TrimRight(baseURL, "/"), timeout: timeout,
+		client: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}}
+}
+
+// ctxClient gives go-telegram-bot-api's context-less requests a context and a deadline.
+type ctxClient struct {
+	ctx    context.Context
+	client *http.Client
+}
+
+func (c ctxClient) Do(r *http.Request) (*http.Response, error) { return c.client.Do(r.WithContext(c.ctx)) }
+
+// tg returns a go-telegram-bot-api client bound to ctx.
+func (a *API) tg(ctx context.Context) *tgbotapi.BotAPI {
+	b := &tgbotapi.BotAPI{Token: a.token, Client: ctxClient{ctx: ctx, client: a.client}, Buffer: 0}
+	b.SetAPIEndpoint(a.baseURL + "/bot%s/%s")
+	return b
+}
+
+// Error is a failed Bot API call, with the token removed from its text.
+type Error struct {
+	Method     string
+	Code       int // Telegram's error_code, or 0 for a transport failure
+	Desc       string
+	RetryAfter time.Duration
+	MigrateTo  int64
+}
+
+func (e *Error) Error() string {
+	if e.Code == 0 {
+		return fmt.Sprintf("telegram %s: %s", e.Method, e.Desc)
+	}
+	return fmt.Sprintf("telegram %s: %d %s", e.Method, e.Code, e.Desc)
+}
+
+// Temporary reports whether trying again later may succeed (429, 5xx, network).
+func (e *Error) Temporary() bool { return e.Code == 0 || e.Code == 429 || e.Code >= 500 }
+
+// IsNotModified reports an edit that changed nothing (not a failure for us).
+func IsNotModified(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && strings.Contains(e.Desc, "message is not modified")
+}
+
+func (a *API) redact(s string) string {
+	if a.token == "" {
+		return s
+	}
+	s = strings.ReplaceAll(s, a.token, "<token>")
+	// The numeric bot id before the colon is not secret, but the secret part alone must go too.
+	if _, secret, ok := strings.Cut(a.token, ":"); ok && len(secret) > 4 {
+		s = strings.ReplaceAll(s, secret, "<token>")
+	}
+	return s
+}
+
+func (a *API) wrap(method string, err error) error {
+	var te *tgbotapi.Error
+	if errors.As(err, &te) {
+		e := &Error{Method: method, Code: te.Code, Desc: a.redact(te.Message), MigrateTo: te.MigrateToChatID}
+		if te.RetryAfter > 0 {
+			e.RetryAfter = time.Duration(te.RetryAfter) * time.Second
+		}
+		if e.Code == 0 {
+			e.Code = 400
+		}
+		return e
+	}
+	return &Error{Method: method, Desc: a.redact(err.Error())}
+}
+
+// Call makes a Bot API request with explicit parameters and decodes its result into out (nil
+// to ignore). It is the one way this program talks to Telegram.
+func (a *API) Call(ctx context.Context, method string, params tgbotapi.Params, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, a.timeout)
+	defer cancel()
+	return a.call(ctx, method, params, out)
+}
+
+func (a *API) call(ctx context.Context, method string, params tgbotapi.Params, out any) error {
+	resp, err := a.tg(ctx).MakeRequest(method, params)
+	if err != nil {
+		return a.wrap(method, err)
+	}
+	if out != nil && resp != nil {
+		if err := json.Unmarshal(resp.Result, out); err != nil {
+			return &Error{Method: method, Code: 0, Desc: "decode result: " + a.redact(err.Error())}
+		}
+	}
+	return nil
+}
+
+// Chattable calls one of the library's request configs (for file uploads).
+func (a *API) Chattable(ctx context.Context, method string, c tgbotapi.Chattable, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, a.timeout)
+	defer cancel()
+	resp, err := a.tg(ctx).Request(c)
+	if err != nil {
+		return a.wrap(method, err)
+	}
+	if out != nil && resp != nil {
+		if err := json.Unmarshal(resp.Result, out); err != nil {
+			return &Error{Method: method, Desc: "decode result: " + a.redact(err.Error())}
+		}
+	}
+	return nil
+}
+
+// GetMe returns the bot's own user.
+func (a *API) GetMe(ctx context.Context) (tgbotapi.User, error) {
+	var u tgbotapi.User
+	err := a.Call(ctx, "getMe", nil, &u)
+	return u, err
+}
+
+// GetUpdates long-polls for updates; its deadline is the poll timeout plus a margin.
+func (a *API) GetUpdates(ctx context.Context, offset int64, timeout time.Duration, allowed []string) ([]tgbotapi.Update, error) {
+	p := tgbotapi.Params{}
+	p["offset"] = strconv.FormatInt(offset, 10)
+	p["limit"] = "100"
+	p["timeout"] = strconv.Itoa(int(timeout / time.Second))
+	if err := p.AddInterface("allowed_updates", allowed); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout+a.timeout)
+	defer cancel()
+	var ups []tgbotapi.Update
+	err := a.call(ctx, "getUpdates", p, &ups)
+	return ups, err
+}
+
+// Redact removes the token from any text (for logs).
+func (a *API) Redact(s string) string { return a.redact(s) }

@@ -1,0 +1,492 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf16"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// MaxMessageLength is Telegram's limit on a message's text, in UTF-16 code units.
+const MaxMessageLength = 4096
+
+// Button is an inline keyboard button: callback data or a URL.
+type Button struct {
+	Text string
+	Data string
+	URL  string
+}
+
+// Document is a file to send.
+type Document struct {
+	Name    string
+	Data    []byte
+	Caption string // HTML
+}
+
+// Outgoing is a message to send. Text is Telegram HTML in which every piece of user text has
+// been escaped.
+type Outgoing struct {
+	ChatID      int64
+	Text        string
+	Buttons     [][]Button
+	ForceReply  bool
+	Placeholder string
+	ReplyTo     int
+	Document    *Document
+	// Bulk marks reminders and other mass sends: interactive replies go first.
+	Bulk bool
+	// OnSent is called with the id of the (last part of the) message once it is sent.
+	OnSent func(messageID int)
+}
+
+// Limiter paces outgoing requests. Wait blocks until a message to chatID may go.
+type Limiter interface {
+	Wait(ctx context.Context, chatID int64, bulk bool) error
+	// Pause stops sends to a chat (0: all chats) for d after a 429.
+	Pause(chatID int64, d time.Duration)
+}
+
+// Metrics receives the sender's counts; nil fields are fine.
+type SenderMetrics interface {
+	Sent(method string)
+	Failed(method string)
+	TooMany()
+	Queue(delta int)
+}
+
+type noMetrics struct{}
+
+func (noMetrics) Sent(string)   {}
+func (noMetrics) Failed(string) {}
+func (noMetrics) TooMany()      {}
+func (noMetrics) Queue(int)     {}
+
+// Sender is the one way out: per-chat queues that keep order, pacing by the limiter,
+// retries on 429 (after retry_after) and on temporary failures, debounced edits.
+type Sender struct {
+	api          *API
+	lim          Limiter
+	log          *slog.Logger
+	metrics      SenderMetrics
+	EditInterval time.Duration
+	MaxAttempts  int
+
+	mu      sync.Mutex
+	chats   map[int64]*chatQueue
+	edits   map[editKey]*editState
+	pending int
+	idle    *sync.Cond
+	ctx     context.Context
+}
+
+type job struct {
+	out  *Outgoing
+	edit *editKey
+	del  *editKey
+}
+
+type chatQueue struct {
+	jobs    []job
+	running bool
+}
+
+type editKey struct {
+	chat int64
+	msg  int
+}
+
+type editState struct {
+	text      string
+	buttons   [][]Button
+	last      time.Time
+	scheduled bool
+	dirty     bool
+}
+
+// NewSender returns a sender. ctx bounds its retries (cancel it to give up at shutdown, after
+// Flush).
+func NewSender(ctx context.Context, api *API, lim Limiter, log *slog.Logger, m SenderMetrics) *Sender {
+	if m == nil {
+		m = noMetrics{}
+	}
+	s := &Sender{api: api, lim: lim, log: log, metrics: m, EditInterval: 3 * time.Second, MaxAttempts: 30,
+		chats: map[int64]*chatQueue{}, edits: map[editKey]*editState{}, ctx: ctx}
+	s.idle = sync.NewCond(&s.mu)
+	return s
+}
+
+// Send queues a message; parts over Telegram's length are split at line ends.
+func (s *Sender) Send(m Outgoing) {
+	parts := splitText(m.Text, MaxMessageLength-96)
+	for i, p := range parts {
+		o := m
+		o.Text = p
+		if i < len(parts)-1 {
+			o.Buttons, o.ForceReply, o.OnSent, o.Document = nil, false, nil, nil
+		}
+		if i > 0 {
+			o.ReplyTo = 0
+		}
+		s.enqueue(m.ChatID, job{out: &o})
+	}
+}
+
+// Edit changes a sent message's text and buttons. Edits of one message are spaced by
+// EditInterval; in between, only the newest content is kept, so a burst of votes makes one
+// edit, not one per vote.
+func (s *Sender) Edit(chatID int64, messageID int, text string, buttons [][]Button) {
+	k := editKey{chatID, messageID}
+	s.mu.Lock()
+	st := s.edits[k]
+	if st == nil {
+		st = &editState{}
+		s.edits[k] = st
+	}
+	st.text, st.buttons, st.dirty = text, buttons, true
+	if st.scheduled {
+		s.mu.Unlock()
+		return
+	}
+	st.scheduled = true
+	s.pending++
+	s.metrics.Queue(1)
+	wait := time.Until(st.last.Add(s.EditInterval))
+	s.mu.Unlock()
+	if wait <= 0 {
+		s.enqueueCounted(chatID, job{edit: &k})
+		return
+	}
+	time.AfterFunc(wait, func() { s.enqueueCounted(chatID, job{edit: &k}) })
+}
+
+func (s *Sender) enqueue(chatID int64, j job) {
+	s.mu.Lock()
+	s.pending++
+	s.mu.Unlock()
+	s.metrics.Queue(1)
+	s.enqueueCounted(chatID, j)
+}
+
+func (s *Sender) enqueueCounted(chatID int64, j job) {
+	s.mu.Lock()
+	q := s.chats[chatID]
+	if q == nil {
+		q = &chatQueue{}
+		s.chats[chatID] = q
+	}
+	q.jobs = append(q.jobs, j)
+	start := !q.running
+	q.running = true
+	s.mu.Unlock()
+	if start {
+		go s.drain(chatID, q)
+	}
+}
+
+func (s *Sender) drain(chatID int64, q *chatQueue) {
+	for {
+		s.mu.Lock()
+		if len(q.jobs) == 0 {
+			q.running = false
+			delete(s.chats, chatID)
+			s.mu.Unlock()
+			return
+		}
+		j := q.jobs[0]
+		q.jobs = q.jobs[1:]
+		s.mu.Unlock()
+		switch {
+		case j.edit != nil:
+			s.doEdit(chatID, *j.edit)
+		case j.del != nil:
+			p := tgbotapi.Params{}
+			p.AddFirstValid("chat_id", chatID)
+			p["message_id"] = strconv.Itoa(j.del.msg)
+			if err := s.retry("deleteMessage", chatID, false, func() error { return s.api.Call(s.ctx, "deleteMessage", p, nil) }); err != nil {
+				s.log.Warn("delete failed", "chat", chatID, "message", j.del.msg, "err", err)
+			}
+		default:
+			s.doSend(j.out)
+		}
+		s.mu.Lock()
+		s.pending--
+		if s.pending == 0 {
+			s.idle.Broadcast()
+		}
+		s.mu.Unlock()
+		s.metrics.Queue(-1)
+	}
+}
+
+// Flush waits until every queued message and edit has been sent (or given up), or ctx ends.
+func (s *Sender) Flush(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		s.mu.Lock()
+		for s.pending > 0 {
+			s.idle.Wait()
+		}
+		s.mu.Unlock()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		s.idle.Broadcast()
+		s.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+func (s *Sender) doEdit(chatID int64, k editKey) {
+	s.mu.Lock()
+	st := s.edits[k]
+	text, buttons := st.text, st.buttons
+	st.dirty = false
+	s.mu.Unlock()
+	p := tgbotapi.Params{}
+	p.AddFirstValid("chat_id", chatID)
+	p["message_id"] = strconv.Itoa(k.msg)
+	p["text"] = text
+	p["parse_mode"] = "HTML"
+	addMarkup(p, buttons, false, "")
+	err := s.retry("editMessageText", chatID, false, func() error { return s.api.Call(s.ctx, "editMessageText", p, nil) })
+	s.mu.Lock()
+	st.last = time.Now()
+	st.scheduled = false
+	again := st.dirty
+	if !again {
+		delete(s.edits, k)
+	}
+	text, buttons = st.text, st.buttons
+	s.mu.Unlock()
+	if err != nil && !IsNotModified(err) {
+		s.log.Warn("edit failed", "chat", chatID, "message", k.msg, "err", err)
+	}
+	if again {
+		// Newer content arrived while this edit was on its way: edit again after the interval.
+		s.Edit(chatID, k.msg, text, buttons)
+	}
+}
+
+func (s *Sender) doSend(m *Outgoing) {
+	var msg tgbotapi.Message
+	var err error
+	if m.Document != nil {
+		cfg := tgbotapi.NewDocument(m.ChatID, tgbotapi.FileBytes{Name: m.Document.Name, Bytes: m.Document.Data})
+		cfg.Caption = m.Document.Caption
+		cfg.ParseMode = "HTML"
+		if m.ReplyTo != 0 {
+			cfg.ReplyToMessageID = m.ReplyTo
+			cfg.AllowSendingWithoutReply = true
+		}
+		err = s.retry("sendDocument", m.ChatID, m.Bulk, func() error { return s.api.Chattable(s.ctx, "sendDocument", cfg, &msg) })
+	} else {
+		p := tgbotapi.Params{}
+		p.AddFirstValid("chat_id", m.ChatID)
+		p["text"] = m.Text
+		p["parse_mode"] = "HTML"
+		p["disable_web_page_preview"] = "true"
+		if m.ReplyTo != 0 {
+			p["reply_to_message_id"] = strconv.Itoa(m.ReplyTo)
+			p["allow_sending_without_reply"] = "true"
+		}
+		addMarkup(p, m.Buttons, m.ForceReply, m.Placeholder)
+		err = s.retry("sendMessage", m.ChatID, m.Bulk, func() error { return s.api.Call(s.ctx, "sendMessage", p, &msg) })
+	}
+	if err != nil {
+		s.log.Error("send failed", "chat", m.ChatID, "err", err)
+		return
+	}
+	if m.OnSent != nil {
+		m.OnSent(msg.MessageID)
+	}
+}
+
+// retry runs one request through the limiter, retrying 429s after retry_after and temporary
+// failures with backoff.
+func (s *Sender) retry(method string, chatID int64, bulk bool, f func() error) error {
+	backoff := 250 * time.Millisecond
+	var err error
+	for attempt := 0; attempt < s.MaxAttempts; attempt++ {
+		if err := s.lim.Wait(s.ctx, chatID, bulk); err != nil {
+			return err
+		}
+		err = f()
+		if err == nil {
+			s.metrics.Sent(method)
+			return nil
+		}
+		var te *Error
+		if !errors.As(err, &te) || !te.Temporary() {
+			s.metrics.Failed(method)
+			return err
+		}
+		wait := backoff
+		if te.Code == 429 {
+			s.metrics.TooMany()
+			wait = te.RetryAfter
+			if wait <= 0 {
+				wait = time.Second
+			}
+			s.lim.Pause(chatID, wait)
+			s.log.Warn("telegram asked to slow down", "method", method, "chat", chatID, "retry_after", wait)
+		} else {
+			backoff = min(backoff*2, 30*time.Second)
+			s.log.Warn("telegram request failed, will retry", "method", method, "chat", chatID, "err", err, "in", wait)
+		}
+		select {
+		case <-time.After(wait):
+		case <-s.ctx.Done():
+			return s.ctx.Err()
+		}
+	}
+	s.metrics.Failed(method)
+	return err
+}
+
+// Answer answers a callback query at once (it is not a chat message and is not queued).
+func (s *Sender) Answer(ctx context.Context, callbackID, text string, alert bool) error {
+	p := tgbotapi.Params{}
+	p["callback_query_id"] = callbackID
+	if text != "" {
+		p["text"] = truncateRunes(text, 190)
+	}
+	p.AddBool("show_alert", alert)
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if err = s.api.Call(ctx, "answerCallbackQuery", p, nil); err == nil {
+			s.metrics.Sent("answerCallbackQuery")
+			return nil
+		}
+		var te *Error
+		if !errors.As(err, &te) || !te.Temporary() {
+			break
+		}
+		wait := time.Duration(attempt+1) * 200 * time.Millisecond
+		if te.RetryAfter > 0 {
+			wait = te.RetryAfter
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	s.metrics.Failed("answerCallbackQuery")
+	return err
+}
+
+// Delete deletes a message (queued, in order with the chat's other messages).
+func (s *Sender) Delete(chatID int64, messageID int) {
+	s.enqueue(chatID, job{del: &editKey{chatID, messageID}})
+}
+
+func addMarkup(p tgbotapi.Params, buttons [][]Button, force bool, placeholder string) {
+	switch {
+	case force:
+		fr := map[string]any{"force_reply": true, "selective": true}
+		if placeholder != "" {
+			fr["input_field_placeholder"] = truncateRunes(placeholder, 64)
+		}
+		b, _ := json.Marshal(fr)
+		p["reply_markup"] = string(b)
+	case buttons != nil:
+		rows := make([][]map[string]string, 0, len(buttons))
+		for _, row := range buttons {
+			r := make([]map[string]string, 0, len(row))
+			for _, b := range row {
+				btn := map[string]string{"text": b.Text}
+				if b.URL != "" {
+					btn["url"] = b.URL
+				} else {
+					btn["callback_data"] = b.Data
+				}
+				r = append(r, btn)
+			}
+			rows = append(rows, r)
+		}
+		b, _ := json.Marshal(map[string]any{"inline_keyboard": rows})
+		p["reply_markup"] = string(b)
+	}
+}
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += len(utf16.Encode([]rune{r}))
+	}
+	return n
+}
+
+// splitText cuts text into parts of at most limit UTF-16 units, at line ends where it can.
+func splitText(text string, limit int) []string {
+	if utf16Len(text) <= limit {
+		return []string{text}
+	}
+	var parts []string
+	var cur strings.Builder
+	curLen := 0
+	flush := func() {
+		if cur.Len() > 0 {
+			parts = append(parts, strings.TrimRight(cur.String(), "\n"))
+			cur.Reset()
+			curLen = 0
+		}
+	}
+	for _, line := range strings.SplitAfter(text, "\n") {
+		l := utf16Len(line)
+		if curLen+l > limit {
+			flush()
+		}
+		for l > limit { // a single line longer than a message: cut it at rune boundaries
+			r := []rune(line)
+			cut, n := 0, 0
+			for cut < len(r) && n+len(utf16.Encode(r[cut:cut+1])) <= limit {
+				n += len(utf16.Encode(r[cut : cut+1]))
+				cut++
+			}
+			parts = append(parts, string(r[:cut]))
+			line = string(r[cut:])
+			l = utf16Len(line)
+		}
+		cur.WriteString(line)
+		curLen += l
+	}
+	flush()
+	return parts
+}
+
+// EditNow edits a message right away, paced by the limiter but not debounced (a page turned
+// by its reader).
+func (s *Sender) EditNow(ctx context.Context, chatID int64, messageID int, text string, buttons [][]Button) error {
+	p := tgbotapi.Params{}
+	p.AddFirstValid("chat_id", chatID)
+	p["message_id"] = strconv.Itoa(messageID)
+	p["text"] = text
+	p["parse_mode"] = "HTML"
+	addMarkup(p, buttons, false, "")
+	err := s.retry("editMessageText", chatID, false, func() error { return s.api.Call(ctx, "editMessageText", p, nil) })
+	if IsNotModified(err) {
+		return nil
+	}
+	return err
+}

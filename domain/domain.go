@@ -1,0 +1,278 @@
+// Package domain is the heart of thiduabot: blocs, units, members, roles and the rules that
+// govern them. It imports neither Telegram nor Redis (a test enforces it); the store and the
+// handlers adapt it to the outside world.
+package domain
+
+import (
+	"errors"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Errors the domain reports. Handlers turn each into a message in the chat's language.
+var (
+	ErrNoBloc         = errors.New("this chat is not a bloc")
+	ErrUnknownUnit    = errors.New("no such unit")
+	ErrAmbiguousUnit  = errors.New("more than one unit matches")
+	ErrAlreadyLinked  = errors.New("person already linked to a unit")
+	ErrNotLinked      = errors.New("person not linked to a unit")
+	ErrNameEmpty      = errors.New("name is empty")
+	ErrNameTooLong    = errors.New("name is too long")
+	ErrTooManyUnits   = errors.New("too many units")
+	ErrNotPending     = errors.New("request is no longer pending")
+	ErrBadLanguage    = errors.New("unsupported language")
+	ErrTextTooLong    = errors.New("text is too long")
+	ErrTextEmpty      = errors.New("text is empty")
+	ErrForbidden      = errors.New("not allowed")
+	ErrDuplicateName  = errors.New("a unit with this name exists")
+	ErrNotFound       = errors.New("not found")
+	ErrClosed         = errors.New("already closed")
+	ErrStale          = errors.New("stale")
+	ErrRateLimited    = errors.New("too many actions")
+	ErrInvalidArgs    = errors.New("invalid arguments")
+	ErrAlreadyOpen    = errors.New("already open")
+	ErrNotEnoughUnits = errors.New("not enough units")
+)
+
+// Limits on what people may type.
+const (
+	MaxBlocName = 200
+	MaxUnitName = 150
+	MaxUnits    = 100
+)
+
+// Languages the bot speaks.
+const (
+	LangVI = "vi"
+	LangEN = "en"
+)
+
+// DefaultTimezone is the bloc's time zone unless it sets another.
+const DefaultTimezone = "Asia/Ho_Chi_Minh"
+
+// ValidLang reports whether lang is a language the bot speaks.
+func ValidLang(lang string) bool { return lang == LangVI || lang == LangEN }
+
+// Person is someone in the chat, as the bot last saw them.
+type Person struct {
+	ID       int64
+	Name     string
+	Username string
+}
+
+// Unit is a member agency of a bloc.
+type Unit struct {
+	ID   int
+	Name string
+}
+
+// Bloc is an emulation bloc: one Telegram group, its units and the people linked to them.
+type Bloc struct {
+	ChatID   int64
+	Name     string
+	Lang     string
+	Timezone string
+	Created  time.Time
+	Units    []Unit        // sorted by ID
+	Members  map[int64]int // person -> unit id
+	People   map[int64]Person
+	Chairs   map[int]int // year -> unit id
+	Deputies map[int]int // year -> unit id
+}
+
+// Location is the bloc's time zone (the default one when unset or unknown).
+func (b *Bloc) Location() *time.Location {
+	if b != nil && b.Timezone != "" {
+		if loc, err := time.LoadLocation(b.Timezone); err == nil {
+			return loc
+		}
+	}
+	loc, err := time.LoadLocation(DefaultTimezone)
+	if err != nil {
+		return time.FixedZone("ICT", 7*3600)
+	}
+	return loc
+}
+
+// Year is the bloc's year at time t (its term follows the calendar year).
+func (b *Bloc) Year(t time.Time) int { return t.In(b.Location()).Year() }
+
+// Unit returns the unit with the id.
+func (b *Bloc) Unit(id int) (Unit, bool) {
+	for _, u := range b.Units {
+		if u.ID == id {
+			return u, true
+		}
+	}
+	return Unit{}, false
+}
+
+// UnitOf returns the unit a person is linked to.
+func (b *Bloc) UnitOf(person int64) (Unit, bool) {
+	if b == nil {
+		return Unit{}, false
+	}
+	id, ok := b.Members[person]
+	if !ok {
+		return Unit{}, false
+	}
+	return b.Unit(id)
+}
+
+// MembersOf lists the people linked to a unit, sorted by name.
+func (b *Bloc) MembersOf(unitID int) []Person {
+	var ps []Person
+	for pid, uid := range b.Members {
+		if uid == unitID {
+			p, ok := b.People[pid]
+			if !ok {
+				p = Person{ID: pid}
+			}
+			ps = append(ps, p)
+		}
+	}
+	sort.Slice(ps, func(i, j int) bool {
+		if ps[i].Name != ps[j].Name {
+			return ps[i].Name < ps[j].Name
+		}
+		return ps[i].ID < ps[j].ID
+	})
+	return ps
+}
+
+// Chair is the chair unit for a year.
+func (b *Bloc) Chair(year int) (Unit, bool) {
+	id, ok := b.Chairs[year]
+	if !ok {
+		return Unit{}, false
+	}
+	return b.Unit(id)
+}
+
+// Deputy is the deputy unit for a year.
+func (b *Bloc) Deputy(year int) (Unit, bool) {
+	id, ok := b.Deputies[year]
+	if !ok {
+		return Unit{}, false
+	}
+	return b.Unit(id)
+}
+
+// IsManager says whether a person may run manager commands: a Telegram administrator of the
+// group, or a member of the chair unit of the current year.
+func (b *Bloc) IsManager(person int64, isAdmin bool, now time.Time) bool {
+	if isAdmin {
+		return true
+	}
+	if b == nil {
+		return false
+	}
+	chair, ok := b.Chair(b.Year(now))
+	if !ok {
+		return false
+	}
+	u, ok := b.UnitOf(person)
+	return ok && u.ID == chair.ID
+}
+
+// FindUnit resolves what a person typed to one unit: an exact name, or a
+// clear prefix or part of a name, ignoring case and diacritics ("cuc thue" finds "Cục Thuế").
+func (b *Bloc) FindUnit(query string) (Unit, error) {
+	q := Fold(query)
+	if q == "" {
+		return Unit{}, ErrUnknownUnit
+	}
+	var exact, prefix, contains []Unit
+	for _, u := range b.Units {
+		f := Fold(u.Name)
+		switch {
+		case f == q:
+			exact = append(exact, u)
+		case strings.HasPrefix(f, q):
+			prefix = append(prefix, u)
+		case strings.Contains(f, q):
+			contains = append(contains, u)
+		}
+	}
+	for _, set := range [][]Unit{exact, prefix, contains} {
+		switch len(set) {
+		case 0:
+			continue
+		case 1:
+			return set[0], nil
+		default:
+			return Unit{}, ErrAmbiguousUnit
+		}
+	}
+	return Unit{}, ErrUnknownUnit
+}
+
+// Fold makes text comparable the way people type it on a phone: lower case, without
+// diacritics (đ counts as d), with single spaces.
+func Fold(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, s)
+	if err != nil {
+		out = s
+	}
+	out = strings.Map(func(r rune) rune {
+		switch r {
+		case 'đ', 'Đ':
+			return 'd'
+		}
+		return unicode.ToLower(r)
+	}, out)
+	return strings.Join(strings.Fields(out), " ")
+}
+
+// CleanName trims a name and checks it: not empty, no control characters, not too long.
+func CleanName(s string, max int) (string, error) {
+	s = strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)), " ")
+	if s == "" {
+		return "", ErrNameEmpty
+	}
+	if utf8.RuneCountInString(s) > max {
+		return "", ErrNameTooLong
+	}
+	return s, nil
+}
+
+// ParseUnitNames splits the text of /addunit: one name per line (or one name on the command
+// line). Empty lines are dropped, duplicates (after folding) kept once.
+func ParseUnitNames(text string) ([]string, error) {
+	var names []string
+	seen := map[string]bool{}
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(line), "-•*·"))
+		if line == "" {
+			continue
+		}
+		n, err := CleanName(line, MaxUnitName)
+		if err != nil {
+			return nil, err
+		}
+		if f := Fold(n); !seen[f] {
+			seen[f] = true
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return nil, ErrNameEmpty
+	}
+	if len(names) > MaxUnits {
+		return nil, ErrTooManyUnits
+	}
+	return names, nil
+}

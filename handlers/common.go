@@ -1,0 +1,127 @@
+// Package handlers holds one file per feature. Each handler parses what a person typed or
+// pressed, calls the domain through a small store interface declared here, and renders the
+// reply in the chat's language, escaping every piece of user text.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"thiduabot/bot"
+	"thiduabot/domain"
+	"thiduabot/i18n"
+	"thiduabot/store"
+)
+
+// op is the store operation for the update being handled: it makes the change idempotent.
+func op(c *bot.Context) store.Op {
+	return store.Op{UpdateID: c.Update.ID, Actor: c.Update.From.ID}
+}
+
+// needBloc loads the chat's bloc, or tells the person how to set it up and returns nil.
+func needBloc(ctx context.Context, c *bot.Context) (*domain.Bloc, error) {
+	b, err := c.Bloc(ctx)
+	if errors.Is(err, domain.ErrNoBloc) {
+		if c.Update.IsPrivate() {
+			c.Reply(c.T("err.group_only"))
+		} else {
+			c.Reply(c.T("err.no_bloc"))
+		}
+		return nil, nil
+	}
+	return b, err
+}
+
+// needManager checks the sender may run manager commands, telling them when not.
+func needManager(ctx context.Context, c *bot.Context) (bool, error) {
+	if c.Update.IsPrivate() {
+		c.Reply(c.T("err.group_only"))
+		return false, nil
+	}
+	ok, err := c.IsManager(ctx)
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		if c.Update.Callback != nil {
+			c.Answer(ctx, c.T("err.not_manager_button"), true)
+		} else {
+			c.Reply(c.T("err.not_manager"))
+		}
+	}
+	return ok, nil
+}
+
+// needMember returns the sender's unit in the bloc, or tells them how to join.
+func needMember(ctx context.Context, c *bot.Context, b *domain.Bloc) (domain.Unit, bool) {
+	if c.Update.SenderChat != 0 {
+		msg := c.T("err.channel")
+		if c.Update.Callback != nil {
+			c.Answer(ctx, msg, true)
+		} else {
+			c.Reply(msg)
+		}
+		return domain.Unit{}, false
+	}
+	u, ok := b.UnitOf(c.Update.From.ID)
+	if !ok {
+		msg := c.T("err.not_member")
+		if c.Update.Callback != nil {
+			c.Answer(ctx, msg, true)
+		} else {
+			c.Reply(msg)
+		}
+	}
+	return u, ok
+}
+
+// tooLong tells the person when text passes max characters.
+func tooLong(c *bot.Context, text string, max int) bool {
+	if n := utf8.RuneCountInString(text); n > max {
+		c.Reply(c.T("err.too_long", "len", n, "max", max))
+		return true
+	}
+	return false
+}
+
+// mention links to a person by id, with their name escaped.
+func mention(p domain.Person) string {
+	name := p.Name
+	if name == "" {
+		name = p.Username
+	}
+	if name == "" {
+		name = strconv.FormatInt(p.ID, 10)
+	}
+	if p.ID <= 0 {
+		return html.EscapeString(name)
+	}
+	return fmt.Sprintf(`<a href="tg://user?id=%d">%s</a>`, p.ID, html.EscapeString(name))
+}
+
+// personName is a person's display name, escaped.
+func personName(p domain.Person) string {
+	if p.Name != "" {
+		return html.EscapeString(p.Name)
+	}
+	if p.Username != "" {
+		return "@" + html.EscapeString(p.Username)
+	}
+	return strconv.FormatInt(p.ID, 10)
+}
+
+// shortLabel shortens a unit's name for a button (Telegram shows ~30 characters comfortably).
+func shortLabel(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}
+
+func raw(s string) i18n.Raw { return i18n.Raw(s) }

@@ -1,0 +1,107 @@
+// Package rkeys builds every Redis key the program uses. Nothing else spells a key.
+//
+// State that belongs to one chat (a bloc and everything in it) lives under the hash tag
+// {c:<chat id>}, so a chat's keys share one Redis Cluster slot and one Lua script can change
+// them together. Timers are spread over a fixed number of shards, each its own hash tag.
+package rkeys
+
+import (
+	"strconv"
+)
+
+// Chat is the key prefix of one chat's state.
+type Chat string
+
+// ForChat returns the key builder for a chat.
+func ForChat(chatID int64) Chat { return Chat("{c:" + strconv.FormatInt(chatID, 10) + "}") }
+
+func (c Chat) k(s string) string { return string(c) + ":" + s }
+
+// Bloc is a hash: name, lang, tz, year, created, and per-year chair/deputy.
+func (c Chat) Bloc() string { return c.k("bloc") }
+
+// Units is a hash: unit id -> unit name.
+func (c Chat) Units() string { return c.k("units") }
+
+// UnitNames is a hash: folded unit name -> unit id (uniqueness).
+func (c Chat) UnitNames() string { return c.k("unames") }
+
+// Members is a hash: user id -> unit id.
+func (c Chat) Members() string { return c.k("members") }
+
+// People is a hash: user id -> display name (the last one seen).
+func (c Chat) People() string { return c.k("people") }
+
+// JoinRequests is a hash: request id -> JSON of a pending join request.
+func (c Chat) JoinRequests() string { return c.k("joinreq") }
+
+// Seen is a hash: idempotency key (update id) -> the result of the change it made. It is the
+// dedupe record of state-changing updates, trimmed to the newest entries.
+func (c Chat) Seen() string { return c.k("seen") }
+
+// SeenOrder is a list of the keys in Seen, oldest first, for trimming.
+func (c Chat) SeenOrder() string { return c.k("seenq") }
+
+// Audit is a list of hash-chained audit entries (JSON), oldest first.
+func (c Chat) Audit() string { return c.k("audit") }
+
+// Counter is a hash of id sequences (unit, joinreq, ballot, poll, ...).
+func (c Chat) Counter() string { return c.k("seq") }
+
+// Admins caches the chat's administrators (a string, JSON, with a short TTL).
+func (c Chat) Admins() string { return c.k("admins") }
+
+// Moved holds the new chat id of a group that became a supergroup.
+func (c Chat) Moved() string { return c.k("moved") }
+
+// Prompt holds what a ForceReply prompt (bot message id) is waiting for.
+func (c Chat) Prompt(messageID int) string { return c.k("prompt:" + strconv.Itoa(messageID)) }
+
+// Sub builds a feature's key inside the chat's slot, e.g. Sub("ballot", "3") -> {c:1}:ballot:3.
+func (c Chat) Sub(parts ...string) string {
+	s := string(c)
+	for _, p := range parts {
+		s += ":" + p
+	}
+	return s
+}
+
+// Offset is the getUpdates offset: the next update id to ask for.
+const Offset = "tg:offset"
+
+// PollerLease is the lease that lets one replica long-poll at a time.
+const PollerLease = "tg:poller"
+
+// UserBlocs is a set of the chat ids of the blocs a person is linked in (for private chats).
+func UserBlocs(userID int64) string { return "{u:" + strconv.FormatInt(userID, 10) + "}:blocs" }
+
+// BlocIndex is a set of the chat ids of every bloc (for recurring reminders to all blocs).
+const BlocIndex = "blocs"
+
+// TimerShard is the key prefix of one timer shard.
+type TimerShard string
+
+// ForTimerShard returns the key builder of timer shard n.
+func ForTimerShard(n int) TimerShard { return TimerShard("{t:" + strconv.Itoa(n) + "}") }
+
+// Due is a sorted set: timer id -> due time (unix milliseconds).
+func (t TimerShard) Due() string { return string(t) + ":due" }
+
+// Data is a hash: timer id -> the timer's JSON.
+func (t TimerShard) Data() string { return string(t) + ":data" }
+
+// Leased is a sorted set: timer id -> lease expiry (unix milliseconds) of claimed timers.
+func (t TimerShard) Leased() string { return string(t) + ":leased" }
+
+// Owner is a hash: timer id -> token of the running scheduler that holds its lease (set while
+// the id is in Leased); acks, retries and lease renewals only take effect for the holder.
+func (t TimerShard) Owner() string { return string(t) + ":owner" }
+
+// Done is a sorted set: timer id -> time it fired (unix milliseconds), trimmed; it makes
+// scheduling an already-fired id a no-op.
+func (t TimerShard) Done() string { return string(t) + ":done" }
+
+// RateBucket is a per-window counter of the shared outgoing-message limiter.
+func RateBucket(scope string, window int64) string {
+	return "{r:" + scope + "}:" + strconv.FormatInt(window, 10)
+}

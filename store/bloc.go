@@ -1,0 +1,472 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"thiduabot/domain"
+	"thiduabot/rkeys"
+)
+
+// LoadBloc reads a chat's bloc in one round trip. It returns domain.ErrNoBloc when the chat
+// has not been set up.
+func (s *Store) LoadBloc(ctx context.Context, chatID int64) (*domain.Bloc, error) {
+	ck := rkeys.ForChat(chatID)
+	pipe := s.rdb.Pipeline()
+	bloc := pipe.HGetAll(ctx, ck.Bloc())
+	units := pipe.HGetAll(ctx, ck.Units())
+	members := pipe.HGetAll(ctx, ck.Members())
+	people := pipe.HGetAll(ctx, ck.People())
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("load bloc: %w", err)
+	}
+	h := bloc.Val()
+	if h["name"] == "" {
+		return nil, domain.ErrNoBloc
+	}
+	b := &domain.Bloc{
+		ChatID:   chatID,
+		Name:     h["name"],
+		Lang:     h["lang"],
+		Timezone: h["tz"],
+		Created:  fromMS(h["created"]),
+		Members:  map[int64]int{},
+		People:   map[int64]domain.Person{},
+		Chairs:   map[int]int{},
+		Deputies: map[int]int{},
+	}
+	for k, v := range h {
+		if y, ok := strings.CutPrefix(k, "chair:"); ok {
+			yr, _ := strconv.Atoi(y)
+			id, _ := strconv.Atoi(v)
+			b.Chairs[yr] = id
+		} else if y, ok := strings.CutPrefix(k, "deputy:"); ok {
+			yr, _ := strconv.Atoi(y)
+			id, _ := strconv.Atoi(v)
+			b.Deputies[yr] = id
+		}
+	}
+	for k, v := range units.Val() {
+		id, _ := strconv.Atoi(k)
+		b.Units = append(b.Units, domain.Unit{ID: id, Name: v})
+	}
+	sort.Slice(b.Units, func(i, j int) bool { return b.Units[i].ID < b.Units[j].ID })
+	for k, v := range members.Val() {
+		pid, _ := strconv.ParseInt(k, 10, 64)
+		uid, _ := strconv.Atoi(v)
+		b.Members[pid] = uid
+	}
+	for k, v := range people.Val() {
+		pid, _ := strconv.ParseInt(k, 10, 64)
+		var p personJSON
+		_ = json.Unmarshal([]byte(v), &p)
+		b.People[pid] = domain.Person{ID: pid, Name: p.N, Username: p.U}
+	}
+	return b, nil
+}
+
+type personJSON struct {
+	N string `json:"n"`
+	U string `json:"u,omitempty"`
+}
+
+func personArg(p domain.Person) string { return mustJSON(personJSON{N: p.Name, U: p.Username}) }
+
+var setupScript = NewScript(`
+local renamed = has_bloc()
+local old = redis.call('HGET', BLOC, 'name') or ''
+redis.call('HSET', BLOC, 'name', ARGV[4])
+if not renamed then
+  redis.call('HSET', BLOC, 'lang', ARGV[5], 'tz', ARGV[6], 'created', NOW)
+end
+audit(renamed and 'bloc.rename' or 'bloc.setup', {name = ARGV[4], old = old})
+if renamed then return done('renamed:' .. old) end
+return done('created')
+`)
+
+// SetupResult says what /setup did.
+type SetupResult struct {
+	Created bool
+	OldName string
+	Dup     bool
+}
+
+// Setup makes a chat a bloc, or renames it.
+func (s *Store) Setup(ctx context.Context, chatID int64, op Op, name, lang, tz string) (SetupResult, error) {
+	res, err := s.Run(ctx, setupScript, chatID, op, nil, name, lang, tz)
+	if err != nil {
+		return SetupResult{}, err
+	}
+	if err := s.rdb.SAdd(ctx, rkeys.BlocIndex, chatID).Err(); err != nil {
+		return SetupResult{}, fmt.Errorf("bloc index: %w", err)
+	}
+	old, renamed := strings.CutPrefix(res.Value, "renamed:")
+	return SetupResult{Created: !renamed, OldName: old, Dup: res.Dup}, nil
+}
+
+var addUnitsScript = NewScript(`
+if not has_bloc() then return done('err:nobloc') end
+local UNITS, UNAMES, SEQ = KEYS[5], KEYS[6], KEYS[7]
+local names = cjson.decode(ARGV[4])
+local max = tonumber(ARGV[5])
+local added, dup = {}, {}
+for _, n in ipairs(names) do
+  if redis.call('HEXISTS', UNAMES, n.f) == 1 then
+    table.insert(dup, n.n)
+  else
+    if redis.call('HLEN', UNITS) >= max then return done('err:toomany') end
+    local id = redis.call('HINCRBY', SEQ, 'unit', 1)
+    redis.call('HSET', UNITS, id, n.n)
+    redis.call('HSET', UNAMES, n.f, id)
+    table.insert(added, {id = id, name = n.n})
+  end
+end
+if #added > 0 then audit('unit.add', {units = added}) end
+return done(cjson.encode({a = added, d = dup}))
+`)
+
+// AddUnitsResult lists the units added and the names that existed already.
+type AddUnitsResult struct {
+	Added []domain.Unit
+	Dups  []string
+	Dup   bool
+}
+
+// AddUnits adds units by name; names that exist (ignoring case and diacritics) are skipped.
+func (s *Store) AddUnits(ctx context.Context, chatID int64, op Op, names []string) (AddUnitsResult, error) {
+	type n struct {
+		N string `json:"n"`
+		F string `json:"f"`
+	}
+	arg := make([]n, len(names))
+	for i, name := range names {
+		arg[i] = n{N: name, F: domain.Fold(name)}
+	}
+	ck := rkeys.ForChat(chatID)
+	res, err := s.Run(ctx, addUnitsScript, chatID, op, []string{ck.Units(), ck.UnitNames(), ck.Counter()}, mustJSON(arg), domain.MaxUnits)
+	if err != nil {
+		return AddUnitsResult{}, err
+	}
+	if err := scriptErr(res.Value); err != nil {
+		return AddUnitsResult{}, err
+	}
+	var out struct {
+		A json.RawMessage `json:"a"`
+		D json.RawMessage `json:"d"`
+	}
+	if err := json.Unmarshal([]byte(res.Value), &out); err != nil {
+		return AddUnitsResult{}, fmt.Errorf("add units: %w", err)
+	}
+	r := AddUnitsResult{Dup: res.Dup}
+	var added []struct {
+		ID   int    `json:"id"`
+		Name string `json:"name"`
+	}
+	_ = json.Unmarshal(out.A, &added) // cjson encodes an empty table as {}: leave it empty
+	for _, a := range added {
+		r.Added = append(r.Added, domain.Unit{ID: a.ID, Name: a.Name})
+	}
+	_ = json.Unmarshal(out.D, &r.Dups)
+	return r, nil
+}
+
+var linkScript = NewScript(`
+if not has_bloc() then return done('err:nobloc') end
+local UNITS, MEMBERS, PEOPLE = KEYS[5], KEYS[6], KEYS[7]
+local person, unit, info, move = ARGV[4], ARGV[5], ARGV[6], ARGV[7] == '1'
+if redis.call('HEXISTS', UNITS, unit) == 0 then return done('err:unit') end
+local cur = redis.call('HGET', MEMBERS, person)
+if cur == unit then
+  redis.call('HSET', PEOPLE, person, info)
+  return done('same')
+end
+if cur and not move then return done('err:linked:' .. cur) end
+redis.call('HSET', MEMBERS, person, unit)
+redis.call('HSET', PEOPLE, person, info)
+audit('member.link', {person = person, unit = tonumber(unit), from = cur and tonumber(cur) or nil})
+return done(cur and ('moved:' .. cur) or 'linked')
+`)
+
+// LinkResult says what linking a person did.
+type LinkResult struct {
+	Already  bool // already linked to that unit
+	FromUnit int  // the unit they were moved from, when moved
+	Dup      bool
+}
+
+// ErrLinkedTo is returned when a person is linked to another unit and may not be moved.
+type ErrLinkedTo struct{ Unit int }
+
+func (e ErrLinkedTo) Error() string { return "already linked to unit " + strconv.Itoa(e.Unit) }
+func (e ErrLinkedTo) Unwrap() error { return domain.ErrAlreadyLinked }
+
+// Link links a person to a unit. With move, a person linked elsewhere is moved (a manager's
+// /assign); without it that is refused (a person's own /join).
+func (s *Store) Link(ctx context.Context, chatID int64, op Op, p domain.Person, unitID int, move bool) (LinkResult, error) {
+	ck := rkeys.ForChat(chatID)
+	mv := "0"
+	if move {
+		mv = "1"
+	}
+	res, err := s.Run(ctx, linkScript, chatID, op, []string{ck.Units(), ck.Members(), ck.People()},
+		p.ID, unitID, personArg(p), mv)
+	if err != nil {
+		return LinkResult{}, err
+	}
+	return s.afterLink(ctx, chatID, p.ID, res)
+}
+
+func (s *Store) afterLink(ctx context.Context, chatID, person int64, res Result) (LinkResult, error) {
+	v := res.Value
+	if cur, ok := strings.CutPrefix(v, "err:linked:"); ok {
+		id, _ := strconv.Atoi(cur)
+		return LinkResult{}, ErrLinkedTo{Unit: id}
+	}
+	if err := scriptErr(v); err != nil {
+		return LinkResult{}, err
+	}
+	if err := s.rdb.SAdd(ctx, rkeys.UserBlocs(person), chatID).Err(); err != nil {
+		return LinkResult{}, fmt.Errorf("user index: %w", err)
+	}
+	r := LinkResult{Dup: res.Dup, Already: v == "same"}
+	if from, ok := strings.CutPrefix(v, "moved:"); ok {
+		r.FromUnit, _ = strconv.Atoi(from)
+	}
+	return r, nil
+}
+
+var unlinkScript = NewScript(`
+if not has_bloc() then return done('err:nobloc') end
+local MEMBERS = KEYS[5]
+local cur = redis.call('HGET', MEMBERS, ARGV[4])
+if not cur then return done('err:notlinked') end
+redis.call('HDEL', MEMBERS, ARGV[4])
+audit('member.unlink', {person = ARGV[4], unit = tonumber(cur)})
+return done(cur)
+`)
+
+// Unlink removes a person's link; it returns the unit they left.
+func (s *Store) Unlink(ctx context.Context, chatID int64, op Op, person int64) (int, error) {
+	ck := rkeys.ForChat(chatID)
+	res, err := s.Run(ctx, unlinkScript, chatID, op, []string{ck.Members()}, person)
+	if err != nil {
+		return 0, err
+	}
+	if err := scriptErr(res.Value); err != nil {
+		return 0, err
+	}
+	if err := s.rdb.SRem(ctx, rkeys.UserBlocs(person), chatID).Err(); err != nil {
+		return 0, fmt.Errorf("user index: %w", err)
+	}
+	id, _ := strconv.Atoi(res.Value)
+	return id, nil
+}
+
+var setFieldScript = NewScript(`
+if not has_bloc() then return done('err:nobloc') end
+local old = redis.call('HGET', BLOC, ARGV[4]) or ''
+redis.call('HSET', BLOC, ARGV[4], ARGV[5])
+audit('bloc.set', {field = ARGV[4], value = ARGV[5], old = old})
+return done(old)
+`)
+
+// SetLang sets the chat's language.
+func (s *Store) SetLang(ctx context.Context, chatID int64, op Op, lang string) error {
+	if !domain.ValidLang(lang) {
+		return domain.ErrBadLanguage
+	}
+	res, err := s.Run(ctx, setFieldScript, chatID, op, nil, "lang", lang)
+	if err != nil {
+		return err
+	}
+	return scriptErr(res.Value)
+}
+
+// SetTimezone sets the bloc's time zone (an IANA name).
+func (s *Store) SetTimezone(ctx context.Context, chatID int64, op Op, tz string) error {
+	if _, err := time.LoadLocation(tz); err != nil || tz == "" {
+		return domain.ErrInvalidArgs
+	}
+	res, err := s.Run(ctx, setFieldScript, chatID, op, nil, "tz", tz)
+	if err != nil {
+		return err
+	}
+	return scriptErr(res.Value)
+}
+
+// JoinRequest is a person's pending request to represent a unit.
+type JoinRequest struct {
+	ID     int           `json:"id"`
+	Person domain.Person `json:"p"`
+	Unit   int           `json:"u"`
+	At     int64         `json:"t"`
+}
+
+var joinRequestScript = NewScript(`
+if not has_bloc() then return done('err:nobloc') end
+local UNITS, MEMBERS, REQS, SEQ = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local person, unit = ARGV[4], ARGV[5]
+if redis.call('HEXISTS', UNITS, unit) == 0 then return done('err:unit') end
+local cur = redis.call('HGET', MEMBERS, person)
+if cur then return done('err:linked:' .. cur) end
+local id = redis.call('HINCRBY', SEQ, 'joinreq', 1)
+redis.call('HSET', REQS, id, person .. '|' .. unit .. '|' .. ARGV[6])
+audit('member.request', {person = person, unit = tonumber(unit), req = id})
+return done(tostring(id))
+`)
+
+// RequestJoin records a person's request to represent a unit and returns its id.
+func (s *Store) RequestJoin(ctx context.Context, chatID int64, op Op, p domain.Person, unitID int) (int, bool, error) {
+	ck := rkeys.ForChat(chatID)
+	req := JoinRequest{Person: p, Unit: unitID, At: s.clk.Now().UnixMilli()}
+	res, err := s.Run(ctx, joinRequestScript, chatID, op,
+		[]string{ck.Units(), ck.Members(), ck.JoinRequests(), ck.Counter()}, p.ID, unitID, mustJSON(req))
+	if err != nil {
+		return 0, false, err
+	}
+	if cur, ok := strings.CutPrefix(res.Value, "err:linked:"); ok {
+		id, _ := strconv.Atoi(cur)
+		return 0, false, ErrLinkedTo{Unit: id}
+	}
+	if err := scriptErr(res.Value); err != nil {
+		return 0, false, err
+	}
+	id, _ := strconv.Atoi(res.Value)
+	return id, res.Dup, nil
+}
+
+// A stored request is "<person>|<unit>|<json>", so scripts can read the ids without decoding
+// JSON (Lua numbers would lose the precision of large Telegram ids).
+func decodeJoin(id string, raw string) (JoinRequest, error) {
+	parts := strings.SplitN(raw, "|", 3)
+	if len(parts) != 3 {
+		return JoinRequest{}, fmt.Errorf("join request %s: bad record", id)
+	}
+	var jr JoinRequest
+	if err := json.Unmarshal([]byte(parts[2]), &jr); err != nil {
+		return JoinRequest{}, fmt.Errorf("join request %s: %w", id, err)
+	}
+	jr.ID, _ = strconv.Atoi(id)
+	return jr, nil
+}
+
+var resolveJoinScript = NewScript(`
+if not has_bloc() then return done('err:nobloc') end
+local UNITS, MEMBERS, PEOPLE, REQS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local raw = redis.call('HGET', REQS, ARGV[4])
+if not raw then return done('err:pending') end
+local person, unit, info = string.match(raw, '^([^|]*)|([^|]*)|(.*)$')
+redis.call('HDEL', REQS, ARGV[4])
+if ARGV[5] ~= '1' then
+  audit('member.reject', {person = person, unit = tonumber(unit), req = tonumber(ARGV[4])})
+  return done('rejected:' .. raw)
+end
+if redis.call('HEXISTS', UNITS, unit) == 0 then return done('err:unit') end
+local cur = redis.call('HGET', MEMBERS, person)
+if cur and cur ~= unit then return done('err:linked:' .. cur) end
+redis.call('HSET', MEMBERS, person, unit)
+local p = cjson.decode(info).p
+redis.call('HSET', PEOPLE, person, cjson.encode({n = p.Name, u = p.Username}))
+audit('member.link', {person = person, unit = tonumber(unit), req = tonumber(ARGV[4])})
+return done('approved:' .. raw)
+`)
+
+// ResolveJoin approves or rejects a pending join request and returns it.
+func (s *Store) ResolveJoin(ctx context.Context, chatID int64, op Op, reqID int, approve bool) (JoinRequest, bool, error) {
+	ck := rkeys.ForChat(chatID)
+	ap := "0"
+	if approve {
+		ap = "1"
+	}
+	res, err := s.Run(ctx, resolveJoinScript, chatID, op,
+		[]string{ck.Units(), ck.Members(), ck.People(), ck.JoinRequests()}, reqID, ap)
+	if err != nil {
+		return JoinRequest{}, false, err
+	}
+	if cur, ok := strings.CutPrefix(res.Value, "err:linked:"); ok {
+		id, _ := strconv.Atoi(cur)
+		return JoinRequest{}, false, ErrLinkedTo{Unit: id}
+	}
+	if err := scriptErr(res.Value); err != nil {
+		return JoinRequest{}, false, err
+	}
+	_, raw, _ := strings.Cut(res.Value, ":")
+	jr, err := decodeJoin(strconv.Itoa(reqID), raw)
+	if err != nil {
+		return JoinRequest{}, false, err
+	}
+	if approve {
+		if err := s.rdb.SAdd(ctx, rkeys.UserBlocs(jr.Person.ID), chatID).Err(); err != nil {
+			return JoinRequest{}, false, fmt.Errorf("user index: %w", err)
+		}
+	}
+	return jr, res.Dup, nil
+}
+
+// PendingJoins lists pending join requests.
+func (s *Store) PendingJoins(ctx context.Context, chatID int64) ([]JoinRequest, error) {
+	m, err := s.rdb.HGetAll(ctx, rkeys.ForChat(chatID).JoinRequests()).Result()
+	if err != nil {
+		return nil, err
+	}
+	var out []JoinRequest
+	for k, v := range m {
+		if jr, err := decodeJoin(k, v); err == nil {
+			out = append(out, jr)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// TouchPerson records a person's current display name, if they are linked in this bloc.
+func (s *Store) TouchPerson(ctx context.Context, chatID int64, p domain.Person) error {
+	return touchScript.Run(ctx, s.rdb, []string{rkeys.ForChat(chatID).Members(), rkeys.ForChat(chatID).People()}, p.ID, personArg(p)).Err()
+}
+
+var touchScript = redis.NewScript(`
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
+end
+return 1
+`)
+
+// BlocsOf lists the chats of the blocs a person is linked in.
+func (s *Store) BlocsOf(ctx context.Context, person int64) ([]int64, error) {
+	v, err := s.rdb.SMembers(ctx, rkeys.UserBlocs(person)).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int64, 0, len(v))
+	for _, x := range v {
+		id, err := strconv.ParseInt(x, 10, 64)
+		if err == nil {
+			out = append(out, id)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out, nil
+}
+
+// AllBlocs lists the chats of every bloc.
+func (s *Store) AllBlocs(ctx context.Context) ([]int64, error) {
+	v, err := s.rdb.SMembers(ctx, rkeys.BlocIndex).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int64, 0, len(v))
+	for _, x := range v {
+		if id, err := strconv.ParseInt(x, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,187 @@
+// Package store keeps the domain in Redis. Every change of state is one Lua script that runs
+// inside one chat's hash slot, declares all its keys, and records the Telegram update that
+// caused it, so a retried command or a duplicate update changes nothing.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"thiduabot/clock"
+	"thiduabot/domain"
+	"thiduabot/rkeys"
+)
+
+// Store implements the domain's persistence on Redis.
+type Store struct {
+	rdb redis.UniversalClient
+	clk clock.Clock
+}
+
+// New returns a store over a Redis client (standalone, Sentinel or Cluster).
+func New(rdb redis.UniversalClient, clk clock.Clock) *Store {
+	return &Store{rdb: rdb, clk: clk}
+}
+
+// Redis exposes the client to the packages that share it (the scheduler, the limiter).
+func (s *Store) Redis() redis.UniversalClient { return s.rdb }
+
+// Op identifies the change being made: which update caused it (0 when none, e.g. a timer) and
+// who made it. The update id makes the change idempotent.
+type Op struct {
+	UpdateID int64
+	Actor    int64
+	// Key, when not empty, replaces the update id as the idempotency key (timers use their id).
+	Key string
+}
+
+func (o Op) idem() string {
+	if o.Key != "" {
+		return o.Key
+	}
+	if o.UpdateID == 0 {
+		return "0"
+	}
+	return strconv.FormatInt(o.UpdateID, 10)
+}
+
+// prelude is the start of every state-changing script. KEYS[1] is the chat's seen hash, KEYS[2]
+// the order of its entries, KEYS[3] its audit log, KEYS[4] its bloc hash; ARGV[1] the idempotency key ("0": none), ARGV[2] the
+// time (unix ms, from the injected clock), ARGV[3] the actor. A script ends with
+// `return done(result)`; a second run with the same key returns the first run's result, marked.
+const prelude = `
+local IDEM = ARGV[1]
+local NOW = tonumber(ARGV[2])
+local ACTOR = ARGV[3]
+local SEEN, SEENQ, AUDIT, BLOC = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+if IDEM ~= '0' then
+  local hit = redis.call('HGET', SEEN, IDEM)
+  if hit then return {1, hit} end
+end
+local function audit(kind, data)
+  local head = redis.call('HGET', BLOC, 'audit_head') or ''
+  local n = redis.call('HINCRBY', BLOC, 'audit_n', 1)
+  local body = cjson.encode({n = n, t = NOW, k = kind, a = ACTOR, d = data})
+  local h = redis.sha1hex(head .. '\n' .. body)
+  redis.call('HSET', BLOC, 'audit_head', h)
+  redis.call('RPUSH', AUDIT, h .. ' ' .. head .. ' ' .. body)
+  return h
+end
+local function done(res)
+  if IDEM ~= '0' then
+    redis.call('HSET', SEEN, IDEM, res)
+    redis.call('RPUSH', SEENQ, IDEM)
+    if redis.call('LLEN', SEENQ) > 2000 then
+      local old = redis.call('LPOP', SEENQ, 1000)
+      redis.call('HDEL', SEEN, unpack(old))
+    end
+  end
+  return {0, res}
+end
+local function has_bloc() return redis.call('EXISTS', BLOC) == 1 end
+`
+
+// Script is a state-changing Lua script of one chat.
+type Script struct {
+	s *redis.Script
+}
+
+// NewScript builds a script from its body (which uses the prelude's helpers).
+func NewScript(body string) *Script { return &Script{s: redis.NewScript(prelude + body)} }
+
+// Result is what a script returned; Dup is true when the change had been made before and the
+// first run's result is returned again.
+type Result struct {
+	Value string
+	Dup   bool
+}
+
+// Run runs a chat's script: keys are the feature's own keys (KEYS[5] onwards), args the
+// feature's arguments (ARGV[4] onwards).
+func (s *Store) Run(ctx context.Context, sc *Script, chatID int64, op Op, keys []string, args ...any) (Result, error) {
+	ck := rkeys.ForChat(chatID)
+	allKeys := append([]string{ck.Seen(), ck.SeenOrder(), ck.Audit(), ck.Bloc()}, keys...)
+	allArgs := append([]any{op.idem(), s.clk.Now().UnixMilli(), op.Actor}, args...)
+	v, err := sc.s.Run(ctx, s.rdb, allKeys, allArgs...).Slice()
+	if err != nil {
+		return Result{}, fmt.Errorf("redis script: %w", err)
+	}
+	if len(v) != 2 {
+		return Result{}, fmt.Errorf("redis script: unexpected reply %v", v)
+	}
+	dup, _ := v[0].(int64)
+	val, _ := v[1].(string)
+	return Result{Value: val, Dup: dup == 1}, nil
+}
+
+// scriptErr maps an "err:<code>" result to a domain error.
+func scriptErr(res string) error {
+	code, ok := strings.CutPrefix(res, "err:")
+	if !ok {
+		return nil
+	}
+	if e, ok := errCodes[code]; ok {
+		return e
+	}
+	return fmt.Errorf("store: %s", code)
+}
+
+var errCodes = map[string]error{
+	"nobloc":    domain.ErrNoBloc,
+	"unit":      domain.ErrUnknownUnit,
+	"linked":    domain.ErrAlreadyLinked,
+	"notlinked": domain.ErrNotLinked,
+	"pending":   domain.ErrNotPending,
+	"toomany":   domain.ErrTooManyUnits,
+	"forbidden": domain.ErrForbidden,
+	"notfound":  domain.ErrNotFound,
+	"closed":    domain.ErrClosed,
+	"stale":     domain.ErrStale,
+	"open":      domain.ErrAlreadyOpen,
+	"dupname":   domain.ErrDuplicateName,
+	"units":     domain.ErrNotEnoughUnits,
+}
+
+// IsUnavailable reports whether err means Redis could not be reached (as opposed to a bug or
+// a domain refusal): the caller should tell people to try again.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var derr interface{ Timeout() bool }
+	if errors.As(err, &derr) {
+		return true
+	}
+	s := err.Error()
+	return strings.Contains(s, "connection refused") || strings.Contains(s, "EOF") ||
+		strings.Contains(s, "LOADING") || strings.Contains(s, "READONLY") ||
+		strings.Contains(s, "CLUSTERDOWN") || strings.Contains(s, "TRYAGAIN") ||
+		strings.Contains(s, "connection reset") || strings.Contains(s, "broken pipe") ||
+		strings.Contains(s, "i/o timeout") || strings.Contains(s, "pool timeout") ||
+		strings.Contains(s, "MASTERDOWN") || strings.Contains(s, "NOREPLICAS")
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v string) time.Time {
+	n, _ := strconv.ParseInt(v, 10, 64)
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(n)
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}

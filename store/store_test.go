@@ -1,0 +1,240 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"thiduabot/clock"
+	"thiduabot/domain"
+	"thiduabot/internal/redistest"
+	"thiduabot/rkeys"
+)
+
+func newStore(t *testing.T) (*Store, *clock.Fake) {
+	t.Helper()
+	srv := redistest.Start(t)
+	clk := clock.NewFake(time.Date(2024, 1, 31, 8, 0, 0, 0, time.UTC))
+	return New(srv.Client(t), clk), clk
+}
+
+var tayNinh = []string{"Cục Thuế tỉnh Tây Ninh", "Bảo hiểm xã hội tỉnh Tây Ninh", "Cục Hải quan tỉnh Tây Ninh",
+	"Kho bạc Nhà nước tỉnh Tây Ninh", "Ngân hàng Nhà nước Việt Nam chi nhánh tỉnh Tây Ninh",
+	"Cục Thống kê tỉnh Tây Ninh", "Cục Quản lý thị trường tỉnh Tây Ninh"}
+
+const chat = int64(-1001)
+
+func setupBloc(t *testing.T, s *Store) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := s.Setup(ctx, chat, Op{UpdateID: 1}, "Khối Tây Ninh", "vi", domain.DefaultTimezone); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddUnits(ctx, chat, Op{UpdateID: 2}, tayNinh); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSetupAndUnitsIdempotent(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	if _, err := s.LoadBloc(ctx, chat); !errors.Is(err, domain.ErrNoBloc) {
+		t.Fatalf("before setup: %v", err)
+	}
+	setupBloc(t, s)
+	// The same update again changes nothing and gets the same answer.
+	r, err := s.AddUnits(ctx, chat, Op{UpdateID: 2}, tayNinh)
+	if err != nil || !r.Dup || len(r.Added) != 7 {
+		t.Fatalf("replayed addunit: %+v %v", r, err)
+	}
+	// A new update with known names adds nothing.
+	r, err = s.AddUnits(ctx, chat, Op{UpdateID: 3}, []string{"cuc thue tinh tay ninh", "Sở Tài chính"})
+	if err != nil || len(r.Added) != 1 || len(r.Dups) != 1 {
+		t.Fatalf("addunit with a known name: %+v %v", r, err)
+	}
+	b, err := s.LoadBloc(ctx, chat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Units) != 8 || b.Units[0].Name != tayNinh[0] || b.Name != "Khối Tây Ninh" || b.Lang != "vi" {
+		t.Fatalf("bloc: %+v", b)
+	}
+	res, err := s.Setup(ctx, chat, Op{UpdateID: 4}, "Khối mới", "en", "")
+	if err != nil || res.Created || res.OldName != "Khối Tây Ninh" {
+		t.Fatalf("rename: %+v %v", res, err)
+	}
+	if b, _ := s.LoadBloc(ctx, chat); b.Lang != "vi" || b.Name != "Khối mới" {
+		t.Fatalf("rename changed more than the name: %+v", b)
+	}
+}
+
+func TestMembership(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	setupBloc(t, s)
+	lan := domain.Person{ID: 5000000000123, Name: "Lan <b>&", Username: "lan"}
+	id, _, err := s.RequestJoin(ctx, chat, Op{UpdateID: 10, Actor: lan.ID}, lan, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reqs, _ := s.PendingJoins(ctx, chat); len(reqs) != 1 || reqs[0].Person.ID != lan.ID {
+		t.Fatalf("pending: %+v", reqs)
+	}
+	jr, _, err := s.ResolveJoin(ctx, chat, Op{UpdateID: 11, Actor: 1}, id, true)
+	if err != nil || jr.Unit != 1 || jr.Person.ID != lan.ID {
+		t.Fatalf("approve: %+v %v", jr, err)
+	}
+	if _, _, err := s.ResolveJoin(ctx, chat, Op{UpdateID: 12, Actor: 1}, id, false); !errors.Is(err, domain.ErrNotPending) {
+		t.Fatalf("second decision: %v", err)
+	}
+	b, _ := s.LoadBloc(ctx, chat)
+	if u, ok := b.UnitOf(lan.ID); !ok || u.ID != 1 || b.People[lan.ID].Name != lan.Name {
+		t.Fatalf("after approve: %+v", b)
+	}
+	// A person belongs to one unit: joining another is refused, assigning moves.
+	if _, _, err := s.RequestJoin(ctx, chat, Op{UpdateID: 13}, lan, 2); !errors.Is(err, domain.ErrAlreadyLinked) {
+		t.Fatalf("second unit: %v", err)
+	}
+	if _, err := s.Link(ctx, chat, Op{UpdateID: 14}, lan, 2, false); !errors.Is(err, domain.ErrAlreadyLinked) {
+		t.Fatalf("link elsewhere: %v", err)
+	}
+	r, err := s.Link(ctx, chat, Op{UpdateID: 15}, lan, 2, true)
+	if err != nil || r.FromUnit != 1 {
+		t.Fatalf("move: %+v %v", r, err)
+	}
+	if blocs, _ := s.BlocsOf(ctx, lan.ID); len(blocs) != 1 || blocs[0] != chat {
+		t.Fatalf("user index: %v", blocs)
+	}
+	if u, err := s.Unlink(ctx, chat, Op{UpdateID: 16}, lan.ID); err != nil || u != 2 {
+		t.Fatalf("unlink: %v %v", u, err)
+	}
+	if _, err := s.Unlink(ctx, chat, Op{UpdateID: 17}, lan.ID); !errors.Is(err, domain.ErrNotLinked) {
+		t.Fatalf("unlink twice: %v", err)
+	}
+	if _, err := s.Link(ctx, chat, Op{UpdateID: 18}, lan, 99, false); !errors.Is(err, domain.ErrUnknownUnit) {
+		t.Fatalf("unknown unit: %v", err)
+	}
+	n, head, err := s.VerifyAudit(ctx, chat)
+	if err != nil || n < 6 || head == "" {
+		t.Fatalf("audit: %d %q %v", n, head, err)
+	}
+	// Tampering with an entry breaks the chain.
+	k := rkeys.ForChat(chat).Audit()
+	first, _ := s.rdb.LIndex(ctx, k, 1).Result()
+	s.rdb.LSet(ctx, k, 1, first[:len(first)-2]+"9}")
+	if _, _, err := s.VerifyAudit(ctx, chat); err == nil {
+		t.Fatal("a changed audit entry went unnoticed")
+	}
+}
+
+// Many concurrent copies of the same update apply once.
+func TestConcurrentDuplicateApplyOnce(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	setupBloc(t, s)
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.AddUnits(ctx, chat, Op{UpdateID: 77}, []string{"Sở Nội vụ"}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	b, _ := s.LoadBloc(ctx, chat)
+	if len(b.Units) != 8 {
+		t.Fatalf("%d units, want 8", len(b.Units))
+	}
+	entries, _ := s.RecentAudit(ctx, chat, 100)
+	adds := 0
+	for _, e := range entries {
+		if e.Kind == "unit.add" {
+			adds++
+		}
+	}
+	if adds != 2 {
+		t.Fatalf("%d unit.add audit entries, want 2", adds)
+	}
+}
+
+func TestSeenIsTrimmed(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	setupBloc(t, s)
+	for i := int64(100); i < 2600; i++ {
+		if err := s.SetLang(ctx, chat, Op{UpdateID: i}, "en"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, _ := s.rdb.HLen(ctx, rkeys.ForChat(chat).Seen()).Result()
+	if n > 2000 || n < 1000 {
+		t.Fatalf("seen has %d entries", n)
+	}
+}
+
+func TestMigrateChat(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	setupBloc(t, s)
+	p := domain.Person{ID: 42, Name: "Minh"}
+	if _, err := s.Link(ctx, chat, Op{UpdateID: 5}, p, 3, false); err != nil {
+		t.Fatal(err)
+	}
+	to := int64(-1009999)
+	for i := 0; i < 2; i++ { // twice: it is idempotent
+		if err := s.MigrateChat(ctx, chat, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.LoadBloc(ctx, chat); !errors.Is(err, domain.ErrNoBloc) {
+		t.Fatalf("old chat still has a bloc: %v", err)
+	}
+	b, err := s.LoadBloc(ctx, to)
+	if err != nil || len(b.Units) != 7 || b.Members[42] != 3 {
+		t.Fatalf("new chat: %+v %v", b, err)
+	}
+	if moved, _ := s.MovedTo(ctx, chat); moved != to {
+		t.Fatalf("moved to %d", moved)
+	}
+	if blocs, _ := s.BlocsOf(ctx, 42); len(blocs) != 1 || blocs[0] != to {
+		t.Fatalf("user index after migrate: %v", blocs)
+	}
+	if _, _, err := s.VerifyAudit(ctx, to); err != nil {
+		t.Fatalf("audit after migrate: %v", err)
+	}
+}
+
+func TestOffsetAndLease(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	if err := s.SaveOffset(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.SaveOffset(ctx, 5)
+	if v, _ := s.LoadOffset(ctx); v != 10 {
+		t.Fatalf("offset %d", v)
+	}
+	a := s.NewLease("test:lease", 3*time.Second)
+	b := s.NewLease("test:lease", 3*time.Second)
+	actx, err := a.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if _, err := b.Acquire(short); err == nil {
+		t.Fatal("two holders of one lease")
+	}
+	a.Release(ctx)
+	if actx.Err() == nil {
+		t.Fatal("released lease's context still alive")
+	}
+	if _, err := b.Acquire(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b.Release(ctx)
+}
