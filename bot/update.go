@@ -176,6 +176,9 @@ func parseCommand(u *Update, entities []tgbotapi.MessageEntity) {
 			end = len(text)
 		}
 	}
+	if end < 1 {
+		end = 1 // a malformed entity: the command is at least the slash
+	}
 	cmd := text[1:end]
 	if name, bot, ok := strings.Cut(cmd, "@"); ok {
 		cmd, u.CommandBot = name, bot

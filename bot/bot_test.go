@@ -1,0 +1,126 @@
+package bot
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+func TestParseCommand(t *testing.T) {
+	cases := []struct {
+		text, cmd, bot, args string
+	}{
+		{"/units", "units", "", ""},
+		{"/Units@ThiDuaBot", "units", "ThiDuaBot", ""},
+		{"/setup Khối thi đua Tây Ninh ", "setup", "", "Khối thi đua Tây Ninh"},
+		{"/addunit Cục Thuế\nKho bạc", "addunit", "", "Cục Thuế\nKho bạc"},
+		{"/addunit\nCục Thuế\nKho bạc", "addunit", "", "Cục Thuế\nKho bạc"},
+		{"/addunit@other_bot x", "addunit", "other_bot", "x"},
+		{"hello /units", "", "", ""},
+	}
+	for _, c := range cases {
+		u := Update{Text: c.text}
+		var ents []tgbotapi.MessageEntity
+		if strings.HasPrefix(c.text, "/") {
+			end := strings.IndexAny(c.text, " \n")
+			if end < 0 {
+				end = len(c.text)
+			}
+			ents = []tgbotapi.MessageEntity{{Type: "bot_command", Offset: 0, Length: utf16Len(c.text[:end])}}
+		}
+		parseCommand(&u, ents)
+		if u.Command != c.cmd || u.CommandBot != c.bot || u.Args != c.args {
+			t.Errorf("%q: got (%q, %q, %q), want (%q, %q, %q)", c.text, u.Command, u.CommandBot, u.Args, c.cmd, c.bot, c.args)
+		}
+	}
+}
+
+func FuzzParseCommand(f *testing.F) {
+	f.Add("/setup Khối\nA", 6)
+	f.Add("/x@y", 4)
+	f.Fuzz(func(t *testing.T, text string, n int) {
+		u := Update{Text: text}
+		parseCommand(&u, []tgbotapi.MessageEntity{{Type: "bot_command", Offset: 0, Length: n}})
+		if strings.Contains(u.Command, "@") {
+			t.Fatalf("command %q keeps the bot name", u.Command)
+		}
+		if !utf8.ValidString(text) {
+			return
+		}
+		if u.Command != "" && !strings.Contains(strings.ToLower(text), u.Command) {
+			t.Fatalf("command %q not in %q", u.Command, text)
+		}
+	})
+}
+
+func TestCodec(t *testing.T) {
+	c := NewCodec([]byte("secret"))
+	d := c.Encode(-100123, "ja", "17", "1")
+	if len(d) > MaxCallbackData {
+		t.Fatalf("too long: %d", len(d))
+	}
+	kind, args, err := c.Decode(-100123, d)
+	if err != nil || kind != "ja" || len(args) != 2 || args[0] != "17" || args[1] != "1" {
+		t.Fatalf("decode: %q %v %v", kind, args, err)
+	}
+	if _, _, err := c.Decode(-100124, d); err == nil {
+		t.Error("data from another chat accepted")
+	}
+	if _, _, err := c.Decode(-100123, strings.Replace(d, "17", "18", 1)); err == nil {
+		t.Error("forged data accepted")
+	}
+	if _, _, err := NewCodec([]byte("other")).Decode(-100123, d); err == nil {
+		t.Error("data signed with another key accepted")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("over-long data did not panic")
+		}
+	}()
+	c.Encode(1, "x", strings.Repeat("a", 60))
+}
+
+func FuzzCodecDecode(f *testing.F) {
+	c := NewCodec([]byte("k"))
+	f.Add(c.Encode(5, "jn", "3"))
+	f.Add("jn|3|AAAAAAAA")
+	f.Fuzz(func(t *testing.T, data string) {
+		kind, _, err := c.Decode(5, data)
+		if err == nil && c.Encode(5, kind, strings.Split(strings.TrimPrefix(data[:strings.LastIndexByte(data, '|')], kind), "|")[1:]...) != data {
+			t.Fatalf("accepted data that does not round-trip: %q", data)
+		}
+	})
+}
+
+func TestSplitText(t *testing.T) {
+	short := "xin chào"
+	if p := splitText(short, 4000); len(p) != 1 || p[0] != short {
+		t.Fatalf("short: %q", p)
+	}
+	var b strings.Builder
+	for i := 0; i < 500; i++ {
+		b.WriteString("Dòng thành tích số 1234567890 — Cục Thuế tỉnh Tây Ninh\n")
+	}
+	parts := splitText(b.String(), 4000)
+	if len(parts) < 2 {
+		t.Fatalf("%d parts", len(parts))
+	}
+	total := 0
+	for _, p := range parts {
+		if utf16Len(p) > 4000 {
+			t.Fatalf("part of %d units", utf16Len(p))
+		}
+		total += strings.Count(p, "\n") + 1
+	}
+	if total != 500 {
+		t.Fatalf("%d lines after split, want 500", total)
+	}
+	long := strings.Repeat("ế", 9000)
+	for _, p := range splitText(long, 4000) {
+		if utf16Len(p) > 4000 || !utf8.ValidString(p) {
+			t.Fatal("a long line was cut badly")
+		}
+	}
+}
