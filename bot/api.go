@@ -39,7 +39,9 @@ type ctxClient struct {
 	client *http.Client
 }
 
-func (c ctxClient) Do(r *http.Request) (*http.Response, error) { return c.client.Do(r.WithContext(c.ctx)) }
+func (c ctxClient) Do(r *http.Request) (*http.Response, error) {
+	return c.client.Do(r.WithContext(c.ctx))
+}
 
 // tg returns a go-telegram-bot-api client bound to ctx.
 func (a *API) tg(ctx context.Context) *tgbotapi.BotAPI {
