@@ -1,0 +1,157 @@
+package handlers_test
+
+import (
+	"strings"
+	"testing"
+
+	"thiduabot/internal/testbot"
+	"thiduabot/telegramsim"
+)
+
+// The foundation scenario: a group of eight sets up the Tây Ninh bloc, people join and are
+// approved, /units shows them — in Vietnamese, then again in English.
+func TestSetupAndMembership(t *testing.T) {
+	env := testbot.New(t)
+	r := env.Say(env.Admin, "/thietlap "+env.Data.Bloc)
+	if !strings.Contains(r.Text, "Đã thiết lập khối") || !strings.Contains(r.Text, env.Data.Bloc) {
+		t.Fatalf("setup reply: %q", r.Text)
+	}
+	r = env.Say(env.Admin, "/themdonvi\n"+strings.Join(env.Units, "\n"))
+	if !strings.Contains(r.Text, "Đã thêm 7 đơn vị") {
+		t.Fatalf("addunit reply: %q", r.Text)
+	}
+	for _, u := range env.Units {
+		if !strings.Contains(r.Text, u) {
+			t.Errorf("addunit reply misses %q", u)
+		}
+	}
+	// The first person joins by typing a unit without diacritics; the rest choose with buttons.
+	env.Join(env.People[0], "cuc thue")
+	for i := 1; i < len(env.People); i++ {
+		p := env.People[i]
+		choose := env.Say(p, "/thamgia")
+		if !strings.Contains(choose.Text, "Bạn đại diện cho đơn vị nào") || len(choose.Buttons) != 7 {
+			t.Fatalf("join without a unit: %q %v", choose.Text, choose.Buttons)
+		}
+		label := choose.Buttons[i][0].Text
+		if ans := env.Press(p, choose, label); !strings.Contains(ans, "chờ duyệt") {
+			t.Fatalf("pressing a unit: %q", ans)
+		}
+		req := env.WaitBot(func(m telegramsim.Message) bool {
+			_, ok := m.Button("✅ Đồng ý")
+			return ok && strings.Contains(m.Text, p.FirstName)
+		})
+		// A non-manager cannot approve.
+		if ans := env.PressAnswer(env.People[(i+1)%7], req, "✅ Đồng ý"); !ans.ShowAlert || !strings.Contains(ans.Text, "Chỉ quản trị viên") {
+			t.Fatalf("a member approved a request: %+v", ans)
+		}
+		env.Press(env.Admin, req, "✅ Đồng ý")
+		done := env.WaitBot(func(m telegramsim.Message) bool { return m.ID == req.ID && len(m.Buttons) == 0 })
+		if !strings.Contains(done.Text, "đã được xác nhận") || !strings.Contains(done.Text, env.Units[i]) {
+			t.Fatalf("approval: %q", done.Text)
+		}
+	}
+	units := env.Say(env.People[3], "/donvi")
+	for i, u := range env.Units {
+		if !strings.Contains(units.Text, u) || !strings.Contains(units.Text, env.People[i].FirstName) {
+			t.Errorf("/donvi misses %s / %s:\n%s", u, env.People[i].FirstName, units.Text)
+		}
+	}
+	if strings.Contains(units.Text, "chưa có người đại diện") {
+		t.Errorf("a unit shows no representative:\n%s", units.Text)
+	}
+
+	// English.
+	if r := env.Say(env.Admin, "/lang en"); !strings.Contains(r.Text, "English") {
+		t.Fatalf("/lang en: %q", r.Text)
+	}
+	units = env.Say(env.People[0], "/units@"+testbot.BotUsername)
+	if !strings.Contains(units.Text, "7 units") || !strings.Contains(units.Text, env.People[6].FirstName) {
+		t.Fatalf("/units in English:\n%s", units.Text)
+	}
+	if r := env.Say(env.People[0], "/help"); !strings.Contains(r.Text, "/setup") || !strings.Contains(r.Text, "Commands") {
+		t.Fatalf("/help in English: %q", r.Text)
+	}
+	r = env.Say(env.People[0], "/leave")
+	if !strings.Contains(r.Text, "no longer represents") {
+		t.Fatalf("/leave: %q", r.Text)
+	}
+	// A manager links a person at once by replying to their message.
+	hello := env.People[0].Send(env.Group, "Xin chào")
+	r = env.ReplyTo(env.Group, env.Admin.Reply(env.Group, hello, "/assign kho bac"))
+	if !strings.Contains(r.Text, "represents") || !strings.Contains(r.Text, env.Units[3]) {
+		t.Fatalf("/assign: %q", r.Text)
+	}
+
+	// The whole story is in the audit chain.
+	r = env.Say(env.People[1], "/history verify")
+	if !strings.Contains(r.Text, "intact") {
+		t.Fatalf("audit chain: %q", r.Text)
+	}
+}
+
+// Bad input gets a clear reply in the chat's language and changes nothing.
+func TestBadInput(t *testing.T) {
+	env := testbot.New(t)
+	p := env.People[0]
+	if r := env.Say(p, "/donvi"); !strings.Contains(r.Text, "chưa được thiết lập") {
+		t.Fatalf("before setup: %q", r.Text)
+	}
+	if r := env.Say(p, "/thietlap Khối giả"); !strings.Contains(r.Text, "Chỉ quản trị viên") {
+		t.Fatalf("non-admin setup: %q", r.Text)
+	}
+	env.SetupBloc()
+
+	cases := []struct {
+		who  *telegramsim.User
+		text string
+		want string
+	}{
+		{p, "/khonglenh", "không biết lệnh /khonglenh"},
+		{p, "/themdonvi Sở Tư pháp", "Chỉ quản trị viên"},
+		{p, "/thamgia Kho bạc", "đã đại diện"},
+		{env.Admin, "/thamgia Bộ Công an", "Không tìm thấy đơn vị"},
+		{env.Admin, "/ngonngu fr", "vi"},
+		{env.Admin, "/phancong Kho bạc", "trả lời tin nhắn"},
+		{p, "/thietlap " + strings.Repeat("x", 5000), "Chỉ quản trị viên"},
+		{env.Admin, "/thietlap " + strings.Repeat("x", 5000), "quá dài"},
+	}
+	for _, c := range cases {
+		if r := env.Say(c.who, c.text); !strings.Contains(r.Text, c.want) {
+			t.Errorf("%.40q: reply %q, want it to contain %q", c.text, r.Text, c.want)
+		}
+	}
+	// Missing arguments guide instead of failing.
+	r := env.Say(env.Admin, "/themdonvi")
+	if !r.ForceReply || !strings.Contains(r.Text, "mỗi dòng một đơn vị") {
+		t.Fatalf("addunit without names: %+v", r)
+	}
+	// The reply to the prompt is taken as the names; HTML in names is shown literally.
+	r = env.ReplyTo(env.Group, env.Admin.Reply(env.Group, r, "Sở <b>Tài chính</b> & Kế hoạch"))
+	if !strings.Contains(r.Text, "Sở <b>Tài chính</b> & Kế hoạch") {
+		t.Fatalf("HTML in a unit name: %q", r.Text)
+	}
+	// A command for another bot is ignored; the next command is answered.
+	other := env.People[1].Send(env.Group, "/donvi@OtherBot")
+	env.Say(env.People[1], "/trogiup")
+	for _, m := range env.Group.BotMessages() {
+		if m.ReplyTo == other.ID {
+			t.Fatalf("answered a command for another bot: %q", m.Text)
+		}
+	}
+	// A forged button press is refused politely and changes nothing.
+	units := env.Say(env.Admin, "/donvi")
+	ans, err := env.People[2].PressData(env.Group, units, "ja|1|1|AAAAAAAA").Answer(testbot.Wait)
+	if err != nil || !strings.Contains(ans.Text, "không còn hiệu lực") {
+		t.Fatalf("forged press: %+v %v", ans, err)
+	}
+	after := env.Say(env.Admin, "/donvi")
+	if after.Text != units.Text {
+		t.Fatalf("state changed:\n%s\n---\n%s", units.Text, after.Text)
+	}
+	// Anonymous admin counts as admin.
+	m := env.Group.SendAsChat("/lang en")
+	if r := env.ReplyTo(env.Group, m); !strings.Contains(r.Text, "English") {
+		t.Fatalf("anonymous admin: %q", r.Text)
+	}
+}
