@@ -105,3 +105,51 @@ func (t TimerShard) Done() string { return string(t) + ":done" }
 func RateBucket(scope string, window int64) string {
 	return "{r:" + scope + "}:" + strconv.FormatInt(window, 10)
 }
+
+// Ballot is a hash: one ballot's rules, state, candidates, group message and, once closed, its
+// result. Ballot ids are "<n>" for a first round and "<n>.<round>" for its runoffs.
+func (c Chat) Ballot(id string) string { return c.k("ballot:" + id) }
+
+// BallotVotes is a hash: unit id -> candidate unit id, the ballot of each unit while the ballot
+// is open (so a unit can change it). A secret ballot's is deleted when it closes.
+func (c Chat) BallotVotes(id string) string { return c.k("ballot:" + id + ":votes") }
+
+// BallotsOpen is a hash: position (chair, deputy) -> id of its open ballot.
+func (c Chat) BallotsOpen() string { return c.k("ballots:open") }
+
+// Ballots is a sorted set of every ballot id, scored by opening time (unix ms).
+func (c Chat) Ballots() string { return c.k("ballots") }
+
+// Poll is a hash: one quick poll's question, options, counts, state and group message.
+func (c Chat) Poll(id string) string { return c.k("poll:" + id) }
+
+// PollVotes is a hash: person id -> that person's choices (",0,2,").
+func (c Chat) PollVotes(id string) string { return c.k("poll:" + id + ":votes") }
+
+// Achievements is a hash: report id -> the report's compact JSON (reporter id as a string).
+func (c Chat) Achievements() string { return c.k("ach") }
+
+// AchievementsByTime is a sorted set: report id -> report time (unix ms), for newest-first
+// paging and period ranges over the whole bloc.
+func (c Chat) AchievementsByTime() string { return c.k("ach:t") }
+
+// AchievementsOfUnit is a sorted set like AchievementsByTime for one unit's reports.
+func (c Chat) AchievementsOfUnit(unitID int) string { return c.k("ach:u:" + strconv.Itoa(unitID)) }
+
+// AchievementCounts is a hash: "<year>|<unit>|<category>" and "<year>|<unit>|*" -> number of
+// reports, kept by the report and undo scripts for /summary.
+func (c Chat) AchievementCounts() string { return c.k("ach:n") }
+
+// Categories is a hash of the bloc's own achievement categories: "k:<tag>" -> name, and
+// "a:<folded tag or name>" -> tag (lookup while reporting).
+func (c Chat) Categories() string { return c.k("ach:cats") }
+
+// ReportRate is a sorted set of a person's recent reports in this chat ("<hash>:<id>" ->
+// unix ms), for the rate limit and for spotting a report sent twice.
+func (c Chat) ReportRate(personID int64) string {
+	return c.k("ach:rl:" + strconv.FormatInt(personID, 10))
+}
+
+// ReportDraft holds a report typed in a private chat while its author picks the bloc (a
+// string, JSON, with a TTL); the chat is the private chat.
+func (c Chat) ReportDraft(id int) string { return c.k("ach:draft:" + strconv.Itoa(id)) }

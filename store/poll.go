@@ -1,0 +1,326 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"thiduabot/domain"
+	"thiduabot/rkeys"
+)
+
+// Quick polls on Redis: a hash per poll (rkeys Poll) with its card (question, options, author,
+// deadline), state and a counter per option (c0, c1, ...), and a hash of each person's choices
+// (PollVotes). A press is one script: it applies domain.PollChoose to the person's choices and
+// moves the counters, so the counts on the buttons are always exact.
+
+// PollTTL is how long a closed poll is kept.
+const PollTTL = 180 * 24 * time.Hour
+
+// PollCard is a poll as drawn: fixed when it opens.
+type PollCard struct {
+	ID         string   `json:"id"`
+	Question   string   `json:"q"`
+	Options    []string `json:"o"`
+	Multi      bool     `json:"multi"`
+	Author     string   `json:"a"` // person id (a string: Telegram ids pass 2^53 in Lua)
+	AuthorName string   `json:"an"`
+	Deadline   int64    `json:"dl"` // unix ms; 0: until closed
+	Opened     int64    `json:"op"`
+}
+
+// DeadlineTime is when the poll closes by itself (zero when it does not).
+func (c *PollCard) DeadlineTime() time.Time { return fromMSInt(c.Deadline) }
+
+// PollState is a poll with its counts.
+type PollState struct {
+	Card      PollCard
+	Counts    []int
+	Voters    int
+	Open      bool
+	MessageID int
+	Lang      string
+	// Mine is the presser's choices after a press.
+	Mine []int
+	// Change is what a press did: "add", "remove", "move".
+	Change string
+	Dup    bool
+}
+
+var openPollScript = NewScript(`
+if not has_bloc() then return done('err:nobloc') end
+local P = KEYS[5]
+if redis.call('EXISTS', P) == 1 then return done('err:exists') end
+local n = tonumber(ARGV[6])
+redis.call('HSET', P, 'state', 'open', 'card', ARGV[5], 'n', n, 'multi', ARGV[7], 'author', ACTOR,
+  'dl', ARGV[8], 'opened', NOW, 'voters', 0, 'msg', '')
+for i = 0, n - 1 do redis.call('HSET', P, 'c' .. i, 0) end
+audit('poll.open', {poll = ARGV[4], question = ARGV[9], options = n})
+return done(ARGV[5])
+`)
+
+// OpenPoll opens a poll by author. The deadline is now + spec.Duration (none when 0).
+func (s *Store) OpenPoll(ctx context.Context, chatID int64, op Op, spec domain.PollSpec, author domain.Person) (PollCard, bool, error) {
+	if len(spec.Options) < domain.MinPollOptions || len(spec.Options) > domain.MaxPollOptions {
+		return PollCard{}, false, domain.ErrInvalidArgs
+	}
+	ck := rkeys.ForChat(chatID)
+	n, err := s.rdb.HIncrBy(ctx, ck.Counter(), "poll", 1).Result()
+	if err != nil {
+		return PollCard{}, false, fmt.Errorf("poll id: %w", err)
+	}
+	id := strconv.FormatInt(n, 10)
+	now := s.clk.Now()
+	card := PollCard{ID: id, Question: spec.Question, Options: spec.Options, Multi: spec.Multi,
+		Author: strconv.FormatInt(author.ID, 10), AuthorName: author.Name, Opened: now.UnixMilli()}
+	if spec.Duration > 0 {
+		card.Deadline = now.Add(spec.Duration).UnixMilli()
+	}
+	multi := "0"
+	if spec.Multi {
+		multi = "1"
+	}
+	res, err := s.Run(ctx, openPollScript, chatID, op, []string{ck.Poll(id)},
+		id, mustJSON(card), len(spec.Options), multi, card.Deadline, spec.Question)
+	if err != nil {
+		return PollCard{}, false, err
+	}
+	if err := scriptErr(res.Value); err != nil {
+		return PollCard{}, false, err
+	}
+	var out PollCard
+	if err := json.Unmarshal([]byte(res.Value), &out); err != nil {
+		return PollCard{}, false, fmt.Errorf("open poll: %w", err)
+	}
+	return out, res.Dup, nil
+}
+
+// The press script. Like the ballot's vote script, its stored result (replayed for a duplicate)
+// is the part before the newline; the first run adds the card and the message id.
+var pollVoteScript = NewScript(`
+local P, PV = KEYS[5], KEYS[6]
+local id, opt = ARGV[4], tonumber(ARGV[5])
+local lang = redis.call('HGET', BLOC, 'lang') or ''
+local function fail(code) return done(cjson.encode({e = code, l = lang})) end
+local st = redis.call('HMGET', P, 'state', 'dl', 'n', 'multi', 'msg', 'card')
+if not st[1] then return fail('notfound') end
+local dl = tonumber(st[2] or '0')
+if st[1] ~= 'open' or (dl > 0 and NOW >= dl) then return fail('closed') end
+local n = tonumber(st[3])
+if not opt or opt < 0 or opt >= n or opt ~= math.floor(opt) then return fail('badopt') end
+local cur = redis.call('HGET', PV, ACTOR) or ','
+local key = ',' .. opt .. ','
+local has = string.find(cur, key, 1, true) ~= nil
+local new, change
+if st[4] ~= '1' then
+  for c in string.gmatch(cur, '%d+') do redis.call('HINCRBY', P, 'c' .. c, -1) end
+  if has then
+    new, change = ',', 'remove'
+  else
+    new = key
+    change = (cur == ',') and 'add' or 'move'
+    redis.call('HINCRBY', P, 'c' .. opt, 1)
+  end
+else
+  if has then
+    new = string.gsub(cur, key, ',', 1)
+    change = 'remove'
+    redis.call('HINCRBY', P, 'c' .. opt, -1)
+  else
+    new = cur .. opt .. ','
+    change = 'add'
+    redis.call('HINCRBY', P, 'c' .. opt, 1)
+  end
+end
+if cur == ',' and new ~= ',' then redis.call('HINCRBY', P, 'voters', 1) end
+if cur ~= ',' and new == ',' then redis.call('HINCRBY', P, 'voters', -1) end
+if new == ',' then redis.call('HDEL', PV, ACTOR) else redis.call('HSET', PV, ACTOR, new) end
+local f = {'voters'}
+for i = 0, n - 1 do f[#f + 1] = 'c' .. i end
+local c = redis.call('HMGET', P, unpack(f))
+local s = cjson.encode({l = lang, ch = change, mine = new, c = c})
+done(s)
+return {0, s .. '\n' .. (st[5] or '') .. '\n' .. st[6]}
+`)
+
+var pollErrs = map[string]error{
+	"notfound": domain.ErrNotFound,
+	"closed":   domain.ErrClosed,
+	"badopt":   domain.ErrInvalidArgs,
+	"nobloc":   domain.ErrNoBloc,
+}
+
+// PollVote applies a person's press on option opt (0-based), in one round trip. A refusal is
+// a domain error (ErrClosed, ErrNotFound, ErrInvalidArgs) with a state that carries the
+// chat's language. On a replay (Dup) the card is empty.
+func (s *Store) PollVote(ctx context.Context, chatID int64, op Op, pollID string, opt int) (PollState, error) {
+	ck := rkeys.ForChat(chatID)
+	res, err := s.Run(ctx, pollVoteScript, chatID, op, []string{ck.Poll(pollID), ck.PollVotes(pollID)}, pollID, opt)
+	if err != nil {
+		return PollState{}, err
+	}
+	parts := strings.SplitN(res.Value, "\n", 3)
+	var short struct {
+		E    string   `json:"e"`
+		L    string   `json:"l"`
+		Ch   string   `json:"ch"`
+		Mine string   `json:"mine"`
+		C    []string `json:"c"`
+	}
+	if err := json.Unmarshal([]byte(parts[0]), &short); err != nil {
+		return PollState{}, fmt.Errorf("poll vote: %w", err)
+	}
+	ps := PollState{Lang: short.L, Change: short.Ch, Open: true, Dup: res.Dup}
+	if short.E != "" {
+		e, ok := pollErrs[short.E]
+		if !ok {
+			e = fmt.Errorf("poll vote: %s", short.E)
+		}
+		return ps, e
+	}
+	for _, x := range strings.Split(strings.Trim(short.Mine, ","), ",") {
+		if n, err := strconv.Atoi(x); err == nil {
+			ps.Mine = append(ps.Mine, n)
+		}
+	}
+	if len(short.C) > 0 {
+		ps.Voters, _ = strconv.Atoi(short.C[0])
+		for _, x := range short.C[1:] {
+			n, _ := strconv.Atoi(x)
+			ps.Counts = append(ps.Counts, n)
+		}
+	}
+	if len(parts) == 3 {
+		ps.MessageID, _ = strconv.Atoi(parts[1])
+		if err := json.Unmarshal([]byte(parts[2]), &ps.Card); err != nil {
+			return PollState{}, fmt.Errorf("poll vote: card: %w", err)
+		}
+	}
+	return ps, nil
+}
+
+var closePollScript = NewScript(`
+local P, PV = KEYS[5], KEYS[6]
+local id, mgr, reason, ttl = ARGV[4], ARGV[5] == '1', ARGV[6], tonumber(ARGV[7])
+local lang = redis.call('HGET', BLOC, 'lang') or ''
+local st = redis.call('HMGET', P, 'state', 'author', 'n')
+if not st[1] then return done('err:notfound') end
+if st[1] ~= 'open' then return done('err:closed') end
+if reason ~= 'deadline' and ACTOR ~= st[2] and not mgr then return done('err:forbidden') end
+redis.call('HSET', P, 'state', 'closed', 'closed', NOW, 'reason', reason)
+local n = tonumber(st[3])
+local f = {'voters', 'msg', 'card'}
+for i = 0, n - 1 do f[#f + 1] = 'c' .. i end
+local c = redis.call('HMGET', P, unpack(f))
+audit('poll.close', {poll = id, voters = tonumber(c[1]), reason = reason})
+redis.call('PEXPIRE', P, ttl)
+redis.call('PEXPIRE', PV, ttl)
+local card = c[3]
+table.remove(c, 3)
+return done(cjson.encode({l = lang, c = c}) .. '\n' .. card)
+`)
+
+// ClosePoll closes a poll: by its author or a manager (manager says the closer is one), or at
+// its deadline (reason "deadline"). Exactly one close succeeds; the others get
+// domain.ErrClosed. A person who may not close it gets domain.ErrForbidden.
+func (s *Store) ClosePoll(ctx context.Context, chatID int64, op Op, pollID string, manager bool, reason string) (PollState, error) {
+	ck := rkeys.ForChat(chatID)
+	mgr := "0"
+	if manager {
+		mgr = "1"
+	}
+	res, err := s.Run(ctx, closePollScript, chatID, op, []string{ck.Poll(pollID), ck.PollVotes(pollID)},
+		pollID, mgr, reason, PollTTL.Milliseconds())
+	if err != nil {
+		return PollState{}, err
+	}
+	if err := scriptErr(res.Value); err != nil {
+		return PollState{}, err
+	}
+	head, cardJSON, _ := strings.Cut(res.Value, "\n")
+	var out struct {
+		L string   `json:"l"`
+		C []string `json:"c"`
+	}
+	if err := json.Unmarshal([]byte(head), &out); err != nil {
+		return PollState{}, fmt.Errorf("close poll: %w", err)
+	}
+	ps := PollState{Lang: out.L, Dup: res.Dup}
+	if err := json.Unmarshal([]byte(cardJSON), &ps.Card); err != nil {
+		return PollState{}, fmt.Errorf("close poll: card: %w", err)
+	}
+	if len(out.C) >= 2 {
+		ps.Voters, _ = strconv.Atoi(out.C[0])
+		ps.MessageID, _ = strconv.Atoi(out.C[1])
+		for _, x := range out.C[2:] {
+			n, _ := strconv.Atoi(x)
+			ps.Counts = append(ps.Counts, n)
+		}
+	}
+	return ps, nil
+}
+
+// LoadPoll reads a poll with its counts. domain.ErrNotFound when there is none.
+func (s *Store) LoadPoll(ctx context.Context, chatID int64, pollID string) (PollState, error) {
+	ck := rkeys.ForChat(chatID)
+	pipe := s.rdb.Pipeline()
+	h := pipe.HGetAll(ctx, ck.Poll(pollID))
+	lang := pipe.HGet(ctx, ck.Bloc(), "lang")
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return PollState{}, fmt.Errorf("load poll: %w", err)
+	}
+	m := h.Val()
+	if len(m) == 0 {
+		return PollState{}, domain.ErrNotFound
+	}
+	ps := PollState{Open: m["state"] == "open", Lang: lang.Val()}
+	if err := json.Unmarshal([]byte(m["card"]), &ps.Card); err != nil {
+		return PollState{}, fmt.Errorf("load poll: %w", err)
+	}
+	ps.Voters, _ = strconv.Atoi(m["voters"])
+	ps.MessageID, _ = strconv.Atoi(m["msg"])
+	for i := range ps.Card.Options {
+		n, _ := strconv.Atoi(m["c"+strconv.Itoa(i)])
+		ps.Counts = append(ps.Counts, n)
+	}
+	return ps, nil
+}
+
+var pollFieldScript = NewScript(`
+if redis.call('EXISTS', KEYS[5]) == 0 then return done('err:notfound') end
+redis.call('HSET', KEYS[5], ARGV[4], ARGV[5])
+return done('ok')
+`)
+
+// SetPollMessage records the group message that shows a poll.
+func (s *Store) SetPollMessage(ctx context.Context, chatID int64, pollID string, messageID int) error {
+	res, err := s.Run(ctx, pollFieldScript, chatID, Op{}, []string{rkeys.ForChat(chatID).Poll(pollID)}, "msg", messageID)
+	if err != nil {
+		return err
+	}
+	return scriptErr(res.Value)
+}
+
+// PollChoices returns every person's choices (for tests and recounts).
+func (s *Store) PollChoices(ctx context.Context, chatID int64, pollID string) (map[int64][]int, error) {
+	m, err := s.rdb.HGetAll(ctx, rkeys.ForChat(chatID).PollVotes(pollID)).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64][]int{}
+	for k, v := range m {
+		pid, _ := strconv.ParseInt(k, 10, 64)
+		for _, x := range strings.Split(strings.Trim(v, ","), ",") {
+			if n, err := strconv.Atoi(x); err == nil {
+				out[pid] = append(out[pid], n)
+			}
+		}
+	}
+	return out, nil
+}
