@@ -633,4 +633,3 @@ func BenchmarkVote(b *testing.B) {
 	})
 	b.ReportMetric(float64(h.n.Load())/float64(b.N), "roundtrips/vote")
 }
-
