@@ -296,6 +296,7 @@ func (r *Runtime) route(ctx context.Context, c *Context) (HandlerFunc, string) {
 		}
 		return nil, ""
 	case u.ReplyTo != nil && u.ReplyTo.FromBot:
+		r.sender.WaitChat(u.ChatID, 2*time.Second)
 		kind, data, ok, err := r.prompts.LoadPrompt(ctx, u.ChatID, u.ReplyTo.ID)
 		if err != nil {
 			return func(context.Context, *Context) error { return err }, "prompt"

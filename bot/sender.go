@@ -490,3 +490,18 @@ func (s *Sender) EditNow(ctx context.Context, chatID int64, messageID int, text 
 	}
 	return err
 }
+
+// WaitChat waits (up to d) until nothing is queued or being sent to a chat, so that a reply to
+// a prompt is not routed before the prompt's OnSent has recorded it.
+func (s *Sender) WaitChat(chatID int64, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		s.mu.Lock()
+		_, busy := s.chats[chatID]
+		s.mu.Unlock()
+		if !busy {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
