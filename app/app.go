@@ -14,8 +14,8 @@ import (
 	"thiduabot/bot"
 	"thiduabot/clock"
 	"thiduabot/config"
-	"thiduabot/handlers"
 	"thiduabot/rkeys"
+	"thiduabot/scheduler"
 	"thiduabot/store"
 )
 
@@ -36,6 +36,9 @@ type App struct {
 	Store   *store.Store
 	Runtime *bot.Runtime
 	Router  *bot.Router
+	// Timers are the durable timers; Mux routes a fired timer to its feature by Kind.
+	Timers  *scheduler.Timers
+	Mux     scheduler.Mux
 	ownsRDB bool
 }
 
@@ -63,13 +66,15 @@ func New(cfg config.Config, o Options) (*App, error) {
 			PrivateInterval: cfg.Limits.PrivateInterval, GlobalPerSecond: cfg.Limits.GlobalPerSecond})
 	}
 	a.Router = bot.NewRouter()
-	handlers.NewBloc(a.Store, a.Log, cfg.Bot.DefaultLanguage, cfg.Bot.Timezone).Register(a.Router)
 	a.Runtime = bot.New(bot.Deps{
 		API: api, Clock: a.Clock, Log: a.Log, Router: a.Router, Blocs: a.Store, Prompts: a.Store,
 		Offsets: a.Store, Migrator: a.Store, Limiter: lim, CodecKey: codecKey(cfg),
 		DefaultLang: cfg.Bot.DefaultLanguage, AdminTTL: cfg.Bot.AdminCache,
 	})
 	a.Runtime.Unavailable = store.IsUnavailable
+	a.Timers = scheduler.NewTimers(a.Redis, a.Clock, scheduler.Options{Logger: a.Log})
+	a.Mux = scheduler.Mux{}
+	a.wireFeatures()
 	return a, nil
 }
 
@@ -99,7 +104,15 @@ func (a *App) Run(ctx context.Context) error {
 	if a.Config.Bot.PollerLease > 0 {
 		lease = a.Store.NewLease(rkeys.PollerLease, a.Config.Bot.PollerLease)
 	}
+	timersDone := make(chan struct{})
+	go func() {
+		defer close(timersDone)
+		if err := a.Timers.Run(ctx, a.Mux.Handle); err != nil && !errors.Is(err, context.Canceled) {
+			a.Log.Error("timers stopped", "err", err)
+		}
+	}()
 	err := a.Runtime.Poll(ctx, bot.PollOptions{Timeout: a.Config.Telegram.PollTimeout, Lease: lease})
+	<-timersDone
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if serr := a.Runtime.Shutdown(sctx); serr != nil {

@@ -1,0 +1,28 @@
+package app
+
+import (
+	"thiduabot/export"
+	"thiduabot/handlers"
+)
+
+// wireFeatures registers every feature's commands, buttons, prompts and timers. Each feature
+// adds its block here.
+func (a *App) wireFeatures() {
+	cfg := a.Config
+	handlers.NewBloc(a.Store, a.Log, cfg.Bot.DefaultLanguage, cfg.Bot.Timezone).Register(a.Router)
+
+	// Features register below, one block each.
+
+	// Pledge (issue 5): /pledge (/giaouoc), /sign (/kyket) and the Sign button. It is also an
+	// export.SheetSource (the "Giao ước" sheet) and has an OnDeadline hook for reminders.
+	pledges := handlers.NewPledge(a.Store, a.Log)
+	pledges.Register(a.Router)
+
+	// Achievements (issue 3): /report (/baocao), /achievements (/thanhtich), /summary
+	// (/tonghop), /categories (/linhvuc); and /export (/xuat), whose workbook is built from
+	// exportSources in this order — features with sheets add their export.SheetSource here.
+	achievements := handlers.NewAchievements(a.Store, a.Log)
+	achievements.Register(a.Router)
+	exportSources := []export.SheetSource{achievements.Sheets()}
+	handlers.NewExport(exportSources, a.Log).Register(a.Router)
+}
