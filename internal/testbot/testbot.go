@@ -150,8 +150,9 @@ func (e *Env) StartBot() {
 		_ = a.Close()
 	}()
 	e.App, e.cancel, e.done = a, cancel, done
-	// The bot is ready when it has set its commands (Start finished).
-	if err := e.Sim.WaitFor(Wait, func() bool { return len(e.Sim.Calls("setMyCommands")) > 0 }); err != nil {
+	// The bot is ready when it has set its four command menus (Start finished).
+	before := len(e.Sim.Calls("setMyCommands"))
+	if err := e.Sim.WaitFor(Wait, func() bool { return len(e.Sim.Calls("setMyCommands")) >= before+4 }); err != nil {
 		e.T.Fatalf("the bot did not start: %v", err)
 	}
 }
