@@ -23,6 +23,16 @@ func (a *App) wireFeatures() {
 	// exportSources in this order — features with sheets add their export.SheetSource here.
 	achievements := handlers.NewAchievements(a.Store, a.Log)
 	achievements.Register(a.Router)
-	exportSources := []export.SheetSource{achievements.Sheets()}
+	exportSources := []export.SheetSource{achievements.Sheets(), pledges, handlers.NewBallotMinutes(a.Store)}
 	handlers.NewExport(exportSources, a.Log).Register(a.Router)
+
+	// Ballots and polls (issue 4): /elect (/baucu), /ballot (/phieubau), /closevote (/dongphieu),
+	// /ballotrules (/quytacbau), /poll (/thamdo), their buttons and their deadline timers
+	// ("ballot.close", "poll.close"). The ballot minutes sheet is in exportSources above.
+	ballots := handlers.NewBallots(a.Store, a.Timers, a.Runtime, a.Clock, a.Log)
+	ballots.Register(a.Router)
+	ballots.RegisterTimers(a.Mux)
+	polls := handlers.NewPolls(a.Store, a.Timers, a.Runtime, a.Clock, a.Log)
+	polls.Register(a.Router)
+	polls.RegisterTimers(a.Mux)
 }
