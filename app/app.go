@@ -101,17 +101,27 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	a.Log.Info("bot started", "username", a.Runtime.Me().UserName, "mode", a.Config.Bot.Mode)
 	var lease bot.Lease
-	if a.Config.Bot.PollerLease > 0 {
+	if a.Config.Bot.Mode != "webhook" && a.Config.Bot.PollerLease > 0 {
 		lease = a.Store.NewLease(rkeys.PollerLease, a.Config.Bot.PollerLease)
 	}
+	// The timers stop with the receiving loop, also when that one fails.
+	rctx, stopTimers := context.WithCancel(ctx)
+	defer stopTimers()
 	timersDone := make(chan struct{})
 	go func() {
 		defer close(timersDone)
-		if err := a.Timers.Run(ctx, a.Mux.Handle); err != nil && !errors.Is(err, context.Canceled) {
+		if err := a.Timers.Run(rctx, a.Mux.Handle); err != nil && !errors.Is(err, context.Canceled) {
 			a.Log.Error("timers stopped", "err", err)
 		}
 	}()
-	err := a.Runtime.Poll(ctx, bot.PollOptions{Timeout: a.Config.Telegram.PollTimeout, Lease: lease})
+	var err error
+	if a.Config.Bot.Mode == "webhook" {
+		err = a.serveWebhook(ctx)
+	} else {
+		a.dropWebhook(ctx)
+		err = a.Runtime.Poll(ctx, bot.PollOptions{Timeout: a.Config.Telegram.PollTimeout, Lease: lease})
+	}
+	stopTimers()
 	<-timersDone
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -64,6 +64,8 @@ type Webhook struct {
 	Listen  string `yaml:"listen"`
 	Secret  Secret `yaml:"secret"`
 	MaxBody int64  `yaml:"max_body"`
+	// MaxConnections is setWebhook's max_connections: deliveries Telegram makes at once (1-100).
+	MaxConnections int `yaml:"max_connections"`
 }
 
 // Redis is the store's connection: a URL for a single server, or Sentinel, or Cluster.
@@ -137,7 +139,7 @@ func Default() Config {
 		Telegram: Telegram{APIURL: "https://api.telegram.org", RequestTimeout: 15 * time.Second, PollTimeout: 25 * time.Second},
 		Bot: Bot{Mode: "polling", DefaultLanguage: "vi", Timezone: "Asia/Ho_Chi_Minh", AdminCache: time.Minute,
 			PollerLease: 15 * time.Second},
-		Webhook:   Webhook{Listen: ":8443", MaxBody: 1 << 20},
+		Webhook:   Webhook{Listen: ":8443", MaxBody: 1 << 20, MaxConnections: 40},
 		Redis:     Redis{URL: "redis://127.0.0.1:6379/0", WaitTimeout: time.Second},
 		Limits:    Limits{GroupPerMinute: 20, PrivateInterval: time.Second, GlobalPerSecond: 30},
 		Reminders: Reminders{DaysBefore: []int{7, 3, 1}, At: "08:00", HoursBefore: []int{2}, DefaultTime: "17:00", StaleAfter: 6 * time.Hour},
@@ -260,6 +262,12 @@ func (c *Config) Validate() error {
 		}
 		if c.Webhook.Listen == "" {
 			bad("webhook.listen (WEBHOOK_LISTEN)", "a local address such as :8443", c.Webhook.Listen)
+		}
+		if c.Webhook.MaxBody < 1024 {
+			bad("webhook.max_body", "a size in bytes of at least 1024", c.Webhook.MaxBody)
+		}
+		if c.Webhook.MaxConnections < 1 || c.Webhook.MaxConnections > 100 {
+			bad("webhook.max_connections", "a number from 1 to 100", c.Webhook.MaxConnections)
 		}
 		if s := c.Webhook.Secret.Value(); s != "" && !validSecret(s) {
 			errs = append(errs, errors.New("webhook.secret (WEBHOOK_SECRET): expected 1-256 characters of A-Z, a-z, 0-9, _ and -"))

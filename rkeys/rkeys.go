@@ -153,3 +153,19 @@ func (c Chat) ReportRate(personID int64) string {
 // ReportDraft holds a report typed in a private chat while its author picks the bloc (a
 // string, JSON, with a TTL); the chat is the private chat.
 func (c Chat) ReportDraft(id int) string { return c.k("ach:draft:" + strconv.Itoa(id)) }
+
+// WebhookSecret is the webhook's secret token, generated once and shared by every replica
+// (set with SETNX, so concurrent starts agree on one).
+const WebhookSecret = "tg:webhook_secret"
+
+// Handled marks one update of the chat as being handled (a claim token) or handled ("done")
+// by some replica, with a TTL, so a duplicate webhook delivery does not repeat the replies.
+func (c Chat) Handled(updateID int64) string {
+	return c.k("upd:" + strconv.FormatInt(updateID, 10))
+}
+
+// ActionRate counts one person's actions (commands, button presses) in one window, for the
+// per-person rate limit. window is the window's number (unix time / window length).
+func ActionRate(personID, window int64) string {
+	return "{a:" + strconv.FormatInt(personID, 10) + "}:" + strconv.FormatInt(window, 10)
+}
