@@ -1,0 +1,377 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"thiduabot/clock"
+	"thiduabot/domain"
+	"thiduabot/internal/redistest"
+	"thiduabot/rkeys"
+)
+
+var ict = time.FixedZone("ICT", 7*3600)
+
+// reporters links one person (with a large Telegram id) to each of the seven units.
+func reporters(t testing.TB, s *Store) []domain.Person {
+	t.Helper()
+	ctx := context.Background()
+	var ps []domain.Person
+	for i := 0; i < 7; i++ {
+		p := domain.Person{ID: 7000000000001 + int64(i), Name: fmt.Sprintf("Người %d", i+1)}
+		if _, err := s.Link(ctx, chat, Op{UpdateID: int64(100 + i)}, p, i+1, false); err != nil {
+			t.Fatal(err)
+		}
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+func report(t testing.TB, s *Store, upd int64, p domain.Person, unit int, text string) ReportResult {
+	t.Helper()
+	r, err := domain.ParseReport(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Report(context.Background(), chat, Op{UpdateID: upd, Actor: p.ID}, unit, p, ict, r)
+	if err != nil {
+		t.Fatalf("report %q: %v", text, err)
+	}
+	return res
+}
+
+func TestReportListUndo(t *testing.T) {
+	s, clk := newStore(t)
+	ctx := context.Background()
+	setupBloc(t, s)
+	ps := reporters(t, s)
+
+	// 31/01/2024 08:00 UTC: the 2023 achievements of the Tây Ninh bloc, typed in 2024.
+	a1 := report(t, s, 1000, ps[0], 1, "Khối hỗ trợ 70 triệu đồng xây dựng nông thôn mới tại xã Thạnh Bắc, huyện Tân Biên #an_sinh")
+	if a1.ID != 1 || a1.Unit != 1 || a1.Year != 2024 || a1.Reporter.ID != ps[0].ID || len(a1.Categories) != 1 || a1.Categories[0] != "an_sinh" {
+		t.Fatalf("first report: %+v", a1)
+	}
+	// The same update again: the same result, nothing new.
+	again := report(t, s, 1000, ps[0], 1, "Khối hỗ trợ 70 triệu đồng xây dựng nông thôn mới tại xã Thạnh Bắc, huyện Tân Biên #an_sinh")
+	if !again.Dup || again.ID != 1 || !again.At.Equal(a1.At) {
+		t.Fatalf("replay: %+v", again)
+	}
+	// The same text sent again as a new message: recognised, not counted twice.
+	clk.Advance(time.Minute)
+	same := report(t, s, 1001, ps[0], 1, "Khối hỗ trợ 70 triệu đồng xây dựng nông thôn mới tại xã Thạnh Bắc, huyện Tân Biên #an_sinh")
+	if !same.Same || same.ID != 1 {
+		t.Fatalf("same report twice: %+v", same)
+	}
+	clk.Advance(time.Minute)
+	ev := &domain.Evidence{FileID: "AgACAgIAAxkBAAIB-photo", Kind: "photo"}
+	r, _ := domain.ParseReport("Tổ chức Hội thi tìm hiểu tư tưởng Hồ Chí Minh #hoi_thi #PhongTrào #phong_trao <b>&")
+	r.Evidence = ev
+	a2, err := s.Report(ctx, chat, Op{UpdateID: 1002, Actor: ps[1].ID}, 2, ps[1], ict, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a2.ID != 2 || strings.Join(a2.Categories, ",") != "hoi_thi,PhongTrào" || a2.Evidence == nil || a2.Evidence.FileID != ev.FileID {
+		t.Fatalf("second report: %+v", a2)
+	}
+	// Not linked to that unit: refused.
+	if _, err := s.Report(ctx, chat, Op{UpdateID: 1003, Actor: ps[1].ID}, 3, ps[1], ict, r); !errors.Is(err, domain.ErrNotLinked) {
+		t.Fatalf("report for another unit: %v", err)
+	}
+	// A custom category catches the tag from now on.
+	if _, err := s.AddCategory(ctx, chat, Op{UpdateID: 1004}, domain.Category{Key: "phong_trao", VI: "Phong trào thi đua"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddCategory(ctx, chat, Op{UpdateID: 1005}, domain.Category{Key: "PhongTrao", VI: "Khác nữa"}); !errors.Is(err, domain.ErrDuplicateName) {
+		t.Fatalf("duplicate category: %v", err)
+	}
+	if _, err := s.AddCategory(ctx, chat, Op{UpdateID: 1006}, domain.Category{Key: "xa_hoi", VI: "An sinh xã hội"}); !errors.Is(err, domain.ErrDuplicateName) {
+		t.Fatalf("category named like a default: %v", err)
+	}
+	clk.Advance(time.Minute)
+	a3 := report(t, s, 1007, ps[1], 2, "Phát động #phongtrao tháng 2")
+	if strings.Join(a3.Categories, ",") != "phong_trao" {
+		t.Fatalf("custom category: %+v", a3.Categories)
+	}
+	clk.Advance(time.Minute)
+	a4 := report(t, s, 1008, ps[2], 3, "Không gắn thẻ")
+	if strings.Join(a4.Categories, ",") != domain.OtherCategory {
+		t.Fatalf("untagged: %+v", a4.Categories)
+	}
+
+	// Lists: newest first, per unit, per period.
+	all, total, err := s.ListAchievements(ctx, chat, AchievementQuery{})
+	if err != nil || total != 4 || len(all) != 4 || all[0].ID != 4 || all[3].ID != 1 {
+		t.Fatalf("list all: %d %+v %v", total, all, err)
+	}
+	if all[3].Reporter.ID != ps[0].ID || all[3].Reporter.Name != "Người 1" {
+		t.Fatalf("reporter id lost: %+v", all[3].Reporter)
+	}
+	u2, total, _ := s.ListAchievements(ctx, chat, AchievementQuery{Unit: 2, Limit: 1, Offset: 1})
+	if total != 2 || len(u2) != 1 || u2[0].ID != 2 {
+		t.Fatalf("unit 2 page 2: %d %+v", total, u2)
+	}
+	q1, q2 := domain.Period{Kind: domain.PeriodQuarter, Year: 2024, Quarter: 1}, domain.Period{Kind: domain.PeriodQuarter, Year: 2024, Quarter: 2}
+	from, to := q1.Range(ict)
+	if _, total, _ := s.ListAchievements(ctx, chat, AchievementQuery{From: from, To: to}); total != 4 {
+		t.Fatalf("q1: %d", total)
+	}
+	from, to = q2.Range(ict)
+	if _, total, _ := s.ListAchievements(ctx, chat, AchievementQuery{From: from, To: to}); total != 0 {
+		t.Fatalf("q2: %d", total)
+	}
+
+	// Counters.
+	counts, cats, err := s.AchievementCounts(ctx, chat, 2024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"1|*": 1, "1|an_sinh": 1, "2|*": 2, "2|hoi_thi": 1, "2|PhongTrào": 1, "2|phong_trao": 1, "3|*": 1, "3|khac": 1}
+	if fmt.Sprint(counts) != fmt.Sprint(want) {
+		t.Fatalf("counts %v, want %v", counts, want)
+	}
+	b, _ := s.LoadBloc(ctx, chat)
+	tl := domain.BuildTally(b, cats, 2024, counts, false)
+	if tl.Total != 4 || tl.Units[1].ByCategory["phong_trao"] != 2 {
+		t.Fatalf("tally: %+v", tl)
+	}
+
+	// Undo: not someone else's, the author yes, once, within 24 hours.
+	if _, _, err := s.UndoReport(ctx, chat, Op{UpdateID: 1010, Actor: ps[0].ID}, 2, 2, false); !errors.Is(err, domain.ErrForbidden) {
+		t.Fatalf("undo by another: %v", err)
+	}
+	if _, _, err := s.UndoReport(ctx, chat, Op{UpdateID: 1011, Actor: ps[1].ID}, 2, 3, false); !errors.Is(err, domain.ErrStale) {
+		t.Fatalf("undo with the wrong unit: %v", err)
+	}
+	u, dup, err := s.UndoReport(ctx, chat, Op{UpdateID: 1012, Actor: ps[1].ID}, 2, 2, false)
+	if err != nil || dup || u.ID != 2 || u.Text != a2.Text {
+		t.Fatalf("undo: %+v %v %v", u, dup, err)
+	}
+	if _, dup, err := s.UndoReport(ctx, chat, Op{UpdateID: 1012, Actor: ps[1].ID}, 2, 2, false); err != nil || !dup {
+		t.Fatalf("undo replay: %v %v", dup, err)
+	}
+	if _, _, err := s.UndoReport(ctx, chat, Op{UpdateID: 1013, Actor: ps[1].ID}, 2, 2, false); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("undo twice: %v", err)
+	}
+	clk.Advance(domain.UndoWindow + time.Minute)
+	if _, _, err := s.UndoReport(ctx, chat, Op{UpdateID: 1014, Actor: ps[0].ID}, 1, 1, true); !errors.Is(err, domain.ErrClosed) {
+		t.Fatalf("undo after 24h: %v", err)
+	}
+	counts, _, _ = s.AchievementCounts(ctx, chat, 2024)
+	want = map[string]int{"1|*": 1, "1|an_sinh": 1, "2|*": 1, "2|phong_trao": 1, "3|*": 1, "3|khac": 1}
+	if fmt.Sprint(counts) != fmt.Sprint(want) {
+		t.Fatalf("counts after undo %v, want %v", counts, want)
+	}
+	if _, total, _ := s.ListAchievements(ctx, chat, AchievementQuery{}); total != 3 {
+		t.Fatalf("after undo: %d", total)
+	}
+	if _, err := s.Achievement(ctx, chat, "2"); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("undone report still readable: %v", err)
+	}
+	// The undone report stays in the audit trail, and the chain holds.
+	entries, _ := s.RecentAudit(ctx, chat, 20)
+	found := false
+	for _, e := range entries {
+		if e.Kind == "ach.undo" && strings.Contains(fmt.Sprint(e.Data["rec"]), "Hồ Chí Minh") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("undo not in the audit log with its text")
+	}
+	if _, _, err := s.VerifyAudit(ctx, chat); err != nil {
+		t.Fatal(err)
+	}
+	year, err := s.YearAchievements(ctx, chat, time.Date(2024, 1, 1, 0, 0, 0, 0, ict), time.Date(2025, 1, 1, 0, 0, 0, 0, ict))
+	if err != nil || len(year) != 3 || year[0].ID != 1 || year[2].ID != 4 {
+		t.Fatalf("year: %+v %v", year, err)
+	}
+}
+
+func TestReportRateLimit(t *testing.T) {
+	s, clk := newStore(t)
+	setupBloc(t, s)
+	ps := reporters(t, s)
+	r, _ := domain.ParseReport("x")
+	for i := 0; i < domain.ReportRateMax; i++ {
+		report(t, s, int64(2000+i), ps[0], 1, fmt.Sprintf("Báo cáo số %d", i))
+		clk.Advance(10 * time.Second)
+	}
+	_, err := s.Report(context.Background(), chat, Op{UpdateID: 2100, Actor: ps[0].ID}, 1, ps[0], ict, r)
+	if !errors.Is(err, domain.ErrRateLimited) {
+		t.Fatalf("report 21 in 10 minutes: %v", err)
+	}
+	// Someone else is not slowed down.
+	report(t, s, 2101, ps[1], 2, "Đơn vị khác")
+	// Ten minutes after the first, one slot is free again.
+	clk.Advance(domain.ReportRateWindow - time.Duration(domain.ReportRateMax)*10*time.Second + time.Second)
+	report(t, s, 2102, ps[0], 1, "Lại được")
+	ttl := s.rdb.PTTL(context.Background(), rkeys.ForChat(chat).ReportRate(ps[0].ID)).Val()
+	if ttl <= 0 || ttl > domain.ReportRateWindow {
+		t.Fatalf("rate key ttl %v", ttl)
+	}
+}
+
+// Concurrent copies of one update record one report; concurrent different reports all count.
+func TestReportConcurrent(t *testing.T) {
+	s, _ := newStore(t)
+	setupBloc(t, s)
+	ps := reporters(t, s)
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			report(t, s, 3000, ps[0], 1, "Một lần thôi #an_sinh")
+		}()
+		go func(i int) {
+			defer wg.Done()
+			report(t, s, int64(3100+i), ps[1+i%6], 2+i%6, "Khác nhau "+strconv.Itoa(i))
+		}(i)
+	}
+	wg.Wait()
+	_, total, _ := s.ListAchievements(context.Background(), chat, AchievementQuery{})
+	counts, _, _ := s.AchievementCounts(context.Background(), chat, 2024)
+	sum := 0
+	for k, v := range counts {
+		if strings.HasSuffix(k, "|*") {
+			sum += v
+		}
+	}
+	if total != 21 || sum != 21 || counts["1|an_sinh"] != 1 {
+		t.Fatalf("total %d, counted %d, %v", total, sum, counts)
+	}
+}
+
+func TestReportDraft(t *testing.T) {
+	s, clk := newStore(t)
+	ctx := context.Background()
+	const private = int64(7000000000001)
+	d := ReportDraft{Text: "Từ chat riêng", Evidence: &domain.Evidence{FileID: "f1", Kind: "document", Name: "bc.pdf"}}
+	if err := s.SaveReportDraft(ctx, private, Op{UpdateID: 1, Actor: private}, 55, d); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := s.LoadReportDraft(ctx, private, 55)
+	if err != nil || !ok || got.Text != d.Text || got.Evidence.Name != "bc.pdf" {
+		t.Fatalf("draft: %+v %v %v", got, ok, err)
+	}
+	if err := s.DropReportDraft(ctx, private, Op{UpdateID: 2, Actor: private}, 55); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.LoadReportDraft(ctx, private, 55); ok {
+		t.Fatal("dropped draft still there")
+	}
+	_ = clk
+}
+
+// populate records n reports spread over 2024 (every 52 minutes, seven units in turn).
+func populate(b testing.TB, s *Store, clk *clock.Fake, ps []domain.Person, n int) {
+	b.Helper()
+	ctx := context.Background()
+	text := "Đơn vị tổ chức ủng hộ quỹ vì người nghèo, trao 50 suất quà cho hộ khó khăn tại xã biên giới, tổng trị giá 25 triệu đồng #an_sinh"
+	for i := 0; i < n; i++ {
+		u := i % 7
+		r, _ := domain.ParseReport(fmt.Sprintf("%s (%d)", text, i))
+		if i%10 == 0 {
+			r.Evidence = &domain.Evidence{FileID: "AgACAgIAAxkBAAIBY2Zm" + strconv.Itoa(i), Kind: "photo"}
+		}
+		if _, err := s.Report(ctx, chat, Op{UpdateID: int64(100000 + i), Actor: ps[u].ID}, u+1, ps[u], ict, r); err != nil {
+			b.Fatal(err)
+		}
+		clk.Advance(52 * time.Minute)
+	}
+}
+
+func usedMemory(b testing.TB, s *Store) int64 {
+	info := s.rdb.Info(context.Background(), "memory").Val()
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(line, "used_memory:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return n
+		}
+	}
+	b.Fatal("no used_memory in INFO")
+	return 0
+}
+
+// benchStore is a store with the Tây Ninh bloc, on a clock at the start of 2024.
+func benchStore(b testing.TB) (*Store, *clock.Fake) {
+	srv := redistest.Start(b)
+	clk := clock.NewFake(time.Date(2024, 1, 1, 0, 0, 0, 0, ict))
+	s := New(srv.Client(b), clk)
+	ctx := context.Background()
+	if _, err := s.Setup(ctx, chat, Op{UpdateID: 1}, "Khối Tây Ninh", "vi", domain.DefaultTimezone); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.AddUnits(ctx, chat, Op{UpdateID: 2}, tayNinh); err != nil {
+		b.Fatal(err)
+	}
+	return s, clk
+}
+
+// keyMemory is MEMORY USAGE of a key, in bytes.
+func keyMemory(s *Store, key string) float64 {
+	n, _ := s.rdb.MemoryUsage(context.Background(), key, 0).Result()
+	return float64(n)
+}
+
+// BenchmarkReportMemory records Redis memory per 1,000 reports (INFO used_memory delta), the
+// seen-update records included.
+func BenchmarkReportMemory(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		s, clk := benchStore(b)
+		ps := reporters(b, s)
+		before := usedMemory(b, s)
+		populate(b, s, clk, ps, 10000)
+		after := usedMemory(b, s)
+		b.ReportMetric(float64(after-before)/10, "bytes/1000reports")
+		ck := rkeys.ForChat(chat)
+		b.ReportMetric(keyMemory(s, ck.Achievements())/10, "reports-hash-bytes/1000")
+		idx := keyMemory(s, ck.AchievementsByTime())
+		for u := 1; u <= 7; u++ {
+			idx += keyMemory(s, ck.AchievementsOfUnit(u))
+		}
+		b.ReportMetric(idx/10, "index-bytes/1000")
+		b.ReportMetric(keyMemory(s, ck.AchievementCounts()), "counters-bytes")
+		b.ReportMetric(keyMemory(s, ck.Audit())/10, "audit-bytes/1000")
+	}
+}
+
+// BenchmarkListAchievements is one page of /achievements in a bloc with 10,000 reports:
+// newest first, by unit and quarter, and a deep page.
+func BenchmarkListAchievements(b *testing.B) {
+	s, clk := benchStore(b)
+	ps := reporters(b, s)
+	populate(b, s, clk, ps, 10000)
+	ctx := context.Background()
+	from, to := domain.Period{Kind: domain.PeriodQuarter, Year: 2024, Quarter: 2}.Range(ict)
+	qs := map[string]AchievementQuery{
+		"newest":       {Limit: 10},
+		"unit+quarter": {Unit: 3, From: from, To: to, Limit: 10},
+		"page100":      {Offset: 990, Limit: 10},
+	}
+	for name, q := range qs {
+		b.Run(name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				items, total, err := s.ListAchievements(ctx, chat, q)
+				if err != nil || len(items) != 10 || total == 0 {
+					b.Fatalf("%d %d %v", len(items), total, err)
+				}
+			}
+		})
+	}
+	b.Run("year", func(b *testing.B) {
+		yf, yt := domain.Period{Kind: domain.PeriodYear, Year: 2024}.Range(ict)
+		for i := 0; i < b.N; i++ {
+			items, err := s.YearAchievements(ctx, chat, yf, yt)
+			if err != nil || len(items) < 9000 {
+				b.Fatalf("%d %v", len(items), err)
+			}
+		}
+	})
+}
