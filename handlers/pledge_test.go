@@ -357,3 +357,71 @@ func TestPledgeSheetUnsigned(t *testing.T) {
 		}
 	}
 }
+
+// Seven units press Sign at the same moment (each press delivered with a second press of the
+// same person right behind it), for five versions in a row, with a restart of the bot in
+// between: every version gets exactly seven signatures and exactly one announcement.
+func TestPledgeConcurrentPresses(t *testing.T) {
+	env := testbot.New(t)
+	env.SetupBloc()
+	ctx := context.Background()
+	pd := env.Data.Pledge
+	msg := env.Say(env.Admin, pledgeCommand("/giaouoc new", pd.Title, pd.Commitments))
+	const versions = 5
+	for rep := 0; rep < versions; rep++ {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		signedAnswers := 0
+		for i, p := range env.People {
+			for k := 0; k < 2; k++ {
+				cb := p.Press(env.Group, msg, signVI)
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					a, err := cb.Answer(testbot.Wait)
+					if err != nil {
+						t.Errorf("version %d, unit %d: %v", rep+1, i+1, err)
+						return
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					if strings.Contains(a.Text, "Đã ký cho") {
+						signedAnswers++
+					} else if !strings.Contains(a.Text, "rồi") {
+						t.Errorf("version %d, unit %d: %q", rep+1, i+1, a.Text)
+					}
+				}()
+			}
+		}
+		wg.Wait()
+		if signedAnswers != 7 {
+			t.Fatalf("version %d: %d presses signed", rep+1, signedAnswers)
+		}
+		env.WaitBot(func(m telegramsim.Message) bool {
+			return m.ID == msg.ID && strings.Contains(m.Text, "Đã ký 7/7") && len(m.Buttons) == 0
+		})
+		if err := env.Sim.WaitFor(testbot.Wait, func() bool { return countBot(env, inForce) >= rep+1 }); err != nil {
+			t.Fatalf("version %d: no announcement: %v", rep+1, err)
+		}
+		st, err := env.App.Store.PledgeStatus(ctx, env.Group.ID)
+		if err != nil || len(st.Signed) != 7 || !st.InForce || st.Seq != rep+1 {
+			t.Fatalf("version %d: status %+v %v", rep+1, st, err)
+		}
+		if rep == versions-1 {
+			break
+		}
+		if rep == 1 {
+			env.Restart()
+		}
+		cmd := env.Send(env.Group, env.Admin, pledgeCommand("/giaouoc amend", fmt.Sprintf("%s (lần %d)", pd.Title, rep+2), pd.Commitments))
+		msg = env.WaitBot(func(m telegramsim.Message) bool {
+			_, ok := m.Button(signVI)
+			return m.ReplyTo == cmd.ID && ok
+		})
+	}
+	// Let any late message arrive before counting: the history reply comes after them all.
+	env.Say(env.Admin, "/giaouoc history")
+	if n := countBot(env, inForce); n != versions {
+		t.Fatalf("%d announcements for %d versions", n, versions)
+	}
+}
