@@ -46,7 +46,8 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	log := app.NewLogger(os.Stderr, cfg.Log, cfg.Telegram.Token.Value())
+	log := app.NewLogger(os.Stderr, cfg.Log, cfg.Telegram.Token.Value(), cfg.Webhook.Secret.Value(),
+		cfg.Redis.Password.Value(), cfg.Redis.Sentinel.Password.Value(), cfg.Bot.CallbackSecret.Value())
 	a, err := app.New(cfg, app.Options{Log: log})
 	if err != nil {
 		return err
@@ -57,4 +58,3 @@ func run(args []string) error {
 	}
 	return nil
 }
-

@@ -14,6 +14,7 @@ import (
 	"thiduabot/bot"
 	"thiduabot/clock"
 	"thiduabot/config"
+	"thiduabot/metrics"
 	"thiduabot/rkeys"
 	"thiduabot/scheduler"
 	"thiduabot/store"
@@ -37,8 +38,10 @@ type App struct {
 	Runtime *bot.Runtime
 	Router  *bot.Router
 	// Timers are the durable timers; Mux routes a fired timer to its feature by Kind.
-	Timers  *scheduler.Timers
-	Mux     scheduler.Mux
+	Timers *scheduler.Timers
+	Mux    scheduler.Mux
+	// Metrics counts for /metrics (http.listen).
+	Metrics *metrics.Metrics
 	ownsRDB bool
 }
 
@@ -58,6 +61,10 @@ func New(cfg config.Config, o Options) (*App, error) {
 		}
 		a.Redis, a.ownsRDB = rdb, true
 	}
+	a.Metrics = metrics.New()
+	if a.ownsRDB {
+		a.Redis.AddHook(a.Metrics.RedisHook())
+	}
 	a.Store = store.New(a.Redis, a.Clock)
 	api := bot.NewAPI(cfg.Telegram.Token.Value(), cfg.Telegram.APIURL, cfg.Telegram.RequestTimeout)
 	lim := o.Limiter
@@ -69,7 +76,7 @@ func New(cfg config.Config, o Options) (*App, error) {
 	a.Runtime = bot.New(bot.Deps{
 		API: api, Clock: a.Clock, Log: a.Log, Router: a.Router, Blocs: a.Store, Prompts: a.Store,
 		Offsets: a.Store, Migrator: a.Store, Limiter: lim, CodecKey: codecKey(cfg),
-		DefaultLang: cfg.Bot.DefaultLanguage, AdminTTL: cfg.Bot.AdminCache,
+		DefaultLang: cfg.Bot.DefaultLanguage, AdminTTL: cfg.Bot.AdminCache, Metrics: a.Metrics,
 	})
 	a.Runtime.Unavailable = store.IsUnavailable
 	a.Timers = scheduler.NewTimers(a.Redis, a.Clock, scheduler.Options{Logger: a.Log})
@@ -93,6 +100,8 @@ func (a *App) Run(ctx context.Context) error {
 	if err := a.Redis.Ping(ctx).Err(); err != nil {
 		a.Log.Warn("redis is not reachable yet; will keep trying", "err", err)
 	}
+	stopOps := a.startOps()
+	defer stopOps()
 	if err := a.Runtime.Start(ctx); err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil
@@ -110,7 +119,7 @@ func (a *App) Run(ctx context.Context) error {
 	timersDone := make(chan struct{})
 	go func() {
 		defer close(timersDone)
-		if err := a.Timers.Run(rctx, a.Mux.Handle); err != nil && !errors.Is(err, context.Canceled) {
+		if err := a.Timers.Run(rctx, a.timerHandler()); err != nil && !errors.Is(err, context.Canceled) {
 			a.Log.Error("timers stopped", "err", err)
 		}
 	}()

@@ -49,6 +49,9 @@ func (a *App) serveWebhook(ctx context.Context) error {
 		return err
 	}
 	var wm bot.WebhookMetrics
+	if a.Metrics != nil {
+		wm = a.Metrics
+	}
 	h, err := bot.NewWebhook(a.Runtime, bot.WebhookOptions{
 		Secret: secret, MaxBody: cfg.MaxBody, Claims: a.Store, Metrics: wm, Unavailable: store.IsUnavailable,
 	})

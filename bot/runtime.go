@@ -44,7 +44,9 @@ type Metrics interface {
 	SenderMetrics
 	Received()
 	Applied(command string, d time.Duration)
-	Failed(command string)
+	// NotApplied counts an update that could not be applied (the store was unavailable). It is
+	// not named Failed: SenderMetrics has Failed(method) already.
+	NotApplied(command string)
 }
 
 // Deps are what the runtime needs.
@@ -219,7 +221,7 @@ func (r *Runtime) Handle(ctx context.Context, tu *tgbotapi.Update) (err error) {
 		}
 		if r.metrics != nil {
 			if err != nil {
-				r.metrics.Failed(name)
+				r.metrics.NotApplied(name)
 			} else {
 				r.metrics.Applied(name, time.Since(start))
 			}

@@ -73,7 +73,8 @@ func (s *syncBuffer) String() string {
 func Start(t testing.TB, env map[string]string, args ...string) *Proc {
 	t.Helper()
 	cmd := exec.Command(Binary(t), args...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir(), "LOG_FORMAT=text"}
+	// No /metrics server unless asked for (HTTP_LISTEN): replicas would fight over one port.
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir(), "LOG_FORMAT=text", "HTTP_LISTEN=off"}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}

@@ -93,6 +93,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	cfg.Telegram.RequestTimeout = 5 * time.Second
 	cfg.Redis.URL = e.Redis.URL()
 	cfg.Bot.PollerLease = 3 * time.Second
+	cfg.HTTP.Listen = "" // no /metrics server: tests run many bots at once
 	// The sender's pacing is tested on its own; conversations are not slowed by it.
 	cfg.Limits.GroupPerMinute = 100000
 	cfg.Limits.GlobalPerSecond = 100000
