@@ -87,7 +87,11 @@ func (r *Runtime) pollLoop(pctx, root context.Context, o PollOptions) error {
 			continue
 		}
 		// Apply the batch even if we are asked to stop meanwhile: it was received.
-		r.applyBatch(context.WithoutCancel(root), ups, o.Concurrency)
+		chats := r.applyBatch(context.WithoutCancel(root), ups, o.Concurrency)
+		// Let the batch's replies go out before the next getUpdates confirms it, so a crash
+		// right after cannot lose them (bounded: a chat held back by Telegram's limits must not
+		// stall every other chat).
+		r.sender.WaitChats(chats, 5*time.Second)
 		next := int64(ups[len(ups)-1].UpdateID) + 1
 		if next > offset {
 			offset = next
@@ -106,7 +110,7 @@ func (r *Runtime) pollLoop(pctx, root context.Context, o PollOptions) error {
 }
 
 // applyBatch handles a batch: one goroutine per chat (bounded), each chat's updates in order.
-func (r *Runtime) applyBatch(ctx context.Context, ups []tgbotapi.Update, concurrency int) {
+func (r *Runtime) applyBatch(ctx context.Context, ups []tgbotapi.Update, concurrency int) []int64 {
 	byChat := map[int64][]*tgbotapi.Update{}
 	var order []int64
 	for i := range ups {
@@ -131,6 +135,7 @@ func (r *Runtime) applyBatch(ctx context.Context, ups []tgbotapi.Update, concurr
 		}()
 	}
 	wg.Wait()
+	return order
 }
 
 // applyWithRetry applies an update, retrying for a few seconds while the store is

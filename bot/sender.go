@@ -493,15 +493,20 @@ func (s *Sender) EditNow(ctx context.Context, chatID int64, messageID int, text 
 
 // WaitChat waits (up to d) until nothing is queued or being sent to a chat, so that a reply to
 // a prompt is not routed before the prompt's OnSent has recorded it.
-func (s *Sender) WaitChat(chatID int64, d time.Duration) {
+func (s *Sender) WaitChat(chatID int64, d time.Duration) { s.WaitChats([]int64{chatID}, d) }
+
+// WaitChats waits (up to d in all) until nothing is queued or being sent to any of the chats.
+func (s *Sender) WaitChats(chats []int64, d time.Duration) {
 	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		s.mu.Lock()
-		_, busy := s.chats[chatID]
-		s.mu.Unlock()
-		if !busy {
-			return
+	for _, id := range chats {
+		for {
+			s.mu.Lock()
+			_, busy := s.chats[id]
+			s.mu.Unlock()
+			if !busy || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(2 * time.Millisecond) // polling a condition, bounded by the deadline
 		}
-		time.Sleep(2 * time.Millisecond)
 	}
 }
