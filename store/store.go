@@ -77,10 +77,17 @@ end
 local function done(res)
   if IDEM ~= '0' then
     redis.call('HSET', SEEN, IDEM, res)
-    redis.call('RPUSH', SEENQ, IDEM)
-    if redis.call('LLEN', SEENQ) > 2000 then
-      local old = redis.call('LPOP', SEENQ, 1000)
-      redis.call('HDEL', SEEN, unpack(old))
+    redis.call('RPUSH', SEENQ, NOW .. ':' .. IDEM)
+    -- Keep an hour of results (Telegram redelivers within minutes), at most 5000.
+    local n = redis.call('LLEN', SEENQ)
+    for _ = 1, 4 do
+      local head = redis.call('LINDEX', SEENQ, 0)
+      if not head then break end
+      local t, id = string.match(head, '^(%d+):(.*)$')
+      if n <= 5000 and tonumber(t) > NOW - 3600000 then break end
+      redis.call('LPOP', SEENQ)
+      redis.call('HDEL', SEEN, id)
+      n = n - 1
     end
   end
   return {0, res}

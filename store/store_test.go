@@ -13,7 +13,7 @@ import (
 	"thiduabot/rkeys"
 )
 
-func newStore(t *testing.T) (*Store, *clock.Fake) {
+func newStore(t testing.TB) (*Store, *clock.Fake) {
 	t.Helper()
 	srv := redistest.Start(t)
 	clk := clock.NewFake(time.Date(2024, 1, 31, 8, 0, 0, 0, time.UTC))
@@ -26,7 +26,7 @@ var tayNinh = []string{"Cục Thuế tỉnh Tây Ninh", "Bảo hiểm xã hội 
 
 const chat = int64(-1001)
 
-func setupBloc(t *testing.T, s *Store) {
+func setupBloc(t testing.TB, s *Store) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := s.Setup(ctx, chat, Op{UpdateID: 1}, "Khối Tây Ninh", "vi", domain.DefaultTimezone); err != nil {
@@ -162,17 +162,32 @@ func TestConcurrentDuplicateApplyOnce(t *testing.T) {
 }
 
 func TestSeenIsTrimmed(t *testing.T) {
-	s, _ := newStore(t)
+	s, clk := newStore(t)
 	ctx := context.Background()
 	setupBloc(t, s)
-	for i := int64(100); i < 2600; i++ {
+	for i := int64(100); i < 400; i++ {
 		if err := s.SetLang(ctx, chat, Op{UpdateID: i}, "en"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	n, _ := s.rdb.HLen(ctx, rkeys.ForChat(chat).Seen()).Result()
-	if n > 2000 || n < 1000 {
-		t.Fatalf("seen has %d entries", n)
+	if n != 302 {
+		t.Fatalf("seen has %d entries within the hour, want 302", n)
+	}
+	// An hour later the old entries go as new ones come.
+	clk.Advance(61 * time.Minute)
+	for i := int64(400); i < 600; i++ {
+		if err := s.SetLang(ctx, chat, Op{UpdateID: i}, "vi"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, _ = s.rdb.HLen(ctx, rkeys.ForChat(chat).Seen()).Result()
+	if n != 200 {
+		t.Fatalf("seen has %d entries after an hour, want 200", n)
+	}
+	q, _ := s.rdb.LLen(ctx, rkeys.ForChat(chat).SeenOrder()).Result()
+	if q != n {
+		t.Fatalf("order list %d, hash %d", q, n)
 	}
 }
 
