@@ -1,0 +1,5 @@
+//go:build race
+
+package telegramsim
+
+const raceEnabled = true
