@@ -221,6 +221,8 @@ type BallotResult struct {
 	Runoff        string `json:"runoff"`     // id of the runoff opened
 	Lang          string `json:"lang"`
 	TZ            string `json:"tz"`
+	MessageID     int    `json:"msg"` // the ballot's group message
+
 }
 
 // ClosedTime is when the ballot closed.
@@ -379,9 +381,12 @@ if st[5] == '0' and unit == cand then return fail('self') end
 local secret = st[6] == '1'
 local prev = redis.call('HGET', V, unit)
 local change = 'new'
+local ver
 if prev == cand then
   change = 'same'
+  ver = tonumber(redis.call('HGET', B, 'ver') or '0')
 else
+  ver = redis.call('HINCRBY', B, 'ver', 1)
   if prev then change = 'changed' end
   redis.call('HSET', V, unit, cand)
   local d = {ballot = id, unit = tonumber(unit), changed = prev and true or false}
@@ -397,7 +402,7 @@ end
 local s = cjson.encode(short)
 done(s)
 local voted = redis.call('HKEYS', V)
-return {0, s .. '\n' .. cjson.encode({c = tonumber(cand), cn = names[2] or '', v = voted, m = st[7] or '', tz = tz}) .. '\n' .. st[8]}
+return {0, s .. '\n' .. cjson.encode({c = tonumber(cand), cn = names[2] or '', v = voted, m = st[7] or '', tz = tz, ver = ver}) .. '\n' .. st[8]}
 `)
 
 // VoteResult is what a vote did, for the presser's answer and the group message.
@@ -413,6 +418,9 @@ type VoteResult struct {
 	Change    string
 	Voted     []int
 	MessageID int
+	// Version counts the changes of the ballot's votes: of two results, the one with the higher
+	// version is the newer state (for ordering edits of the group message).
+	Version int64
 	// Card is nil when the vote was a replay (Dup).
 	Card *BallotCard
 	Dup  bool
@@ -461,11 +469,12 @@ func (s *Store) Vote(ctx context.Context, chatID int64, op Op, ballotID string, 
 	}
 	if len(parts) == 3 {
 		var extra struct {
-			C  int     `json:"c"`
-			CN string  `json:"cn"`
-			V  strInts `json:"v"`
-			M  string  `json:"m"`
-			TZ string  `json:"tz"`
+			C   int     `json:"c"`
+			CN  string  `json:"cn"`
+			V   strInts `json:"v"`
+			M   string  `json:"m"`
+			TZ  string  `json:"tz"`
+			Ver int64   `json:"ver"`
 		}
 		if err := json.Unmarshal([]byte(parts[1]), &extra); err != nil {
 			return VoteResult{}, fmt.Errorf("vote: %w", err)
@@ -474,7 +483,7 @@ func (s *Store) Vote(ctx context.Context, chatID int64, op Op, ballotID string, 
 		if err := json.Unmarshal([]byte(parts[2]), &card); err != nil {
 			return VoteResult{}, fmt.Errorf("vote: card: %w", err)
 		}
-		vr.Cand, vr.CandName, vr.Voted, vr.TZ, vr.Card = extra.C, extra.CN, extra.V, extra.TZ, &card
+		vr.Cand, vr.CandName, vr.Voted, vr.TZ, vr.Card, vr.Version = extra.C, extra.CN, extra.V, extra.TZ, &card, extra.Ver
 		vr.MessageID, _ = strconv.Atoi(extra.M)
 	}
 	return vr, nil
@@ -483,7 +492,7 @@ func (s *Store) Vote(ctx context.Context, chatID int64, op Op, ballotID string, 
 var closeBallotScript = NewScript(`
 local B, V, OPEN, R, LIST = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local id, rid, reason = ARGV[4], ARGV[5], ARGV[6]
-local st = redis.call('HMGET', B, 'state', 'pos', 'year', 'round', 'q', 'm', 'maxr', 'cands', 'nelig', 'secret', 'card', 'dur')
+local st = redis.call('HMGET', B, 'state', 'pos', 'year', 'round', 'q', 'm', 'maxr', 'cands', 'nelig', 'secret', 'card', 'dur', 'msg')
 if not st[1] then return done('err:notfound') end
 if st[1] ~= 'open' then return done('err:closed') end
 local pos, year, round = st[2], tonumber(st[3]), tonumber(st[4])
@@ -545,7 +554,7 @@ end
 redis.call('HSET', B, 'state', 'closed', 'closed', NOW, 'closedby', ACTOR, 'reason', reason)
 local res = {id = id, pos = pos, year = year, round = round, decision = decision, winner = winner,
   leaders = leaders, counts = counts, cast = cast, elig = nelig, quorum = quorum, voted = voted,
-  reason = reason, closed = NOW, closedby = ACTOR, lang = bl[1] or '', tz = bl[2] or ''}
+  reason = reason, closed = NOW, closedby = ACTOR, lang = bl[1] or '', tz = bl[2] or '', msg = tonumber(st[13] or '') or 0}
 if not secret then res.by = by end
 local kind = 'ballot.fail'
 if decision == 'elected' then

@@ -137,7 +137,7 @@ func TestBallotLifecycle(t *testing.T) {
 	if err := s.SetBallotMessage(ctx, chat, "1", 555); err != nil {
 		t.Fatal(err)
 	}
-	if r := e.vote(t, 6, "1", 1); r.MessageID != 555 {
+	if r := e.vote(t, 6, "1", 1); r.MessageID != 555 || r.Version != 7 {
 		t.Fatalf("message id: %+v", r)
 	}
 
@@ -148,7 +148,7 @@ func TestBallotLifecycle(t *testing.T) {
 	out := cl.Result
 	if out.Decision != domain.Elected || out.Winner != 4 || out.Cast != 6 || out.Eligible != 7 || !out.QuorumMet ||
 		out.Counts[0] != (domain.CandidateVotes{Unit: 4, Votes: 4}) || len(out.Counts) != 7 || len(out.By) != 0 ||
-		!reflect.DeepEqual([]int(out.Voted), []int{1, 2, 3, 4, 5, 6}) || cl.RunoffCard != nil || out.Lang != "vi" {
+		!reflect.DeepEqual([]int(out.Voted), []int{1, 2, 3, 4, 5, 6}) || cl.RunoffCard != nil || out.Lang != "vi" || out.MessageID != 555 {
 		t.Fatalf("result: %+v", out)
 	}
 	if head, _ := s.AuditHead(ctx, chat); head != out.Head || len(out.Head) != 40 {

@@ -50,7 +50,9 @@ type PollState struct {
 	Mine []int
 	// Change is what a press did: "add", "remove", "move".
 	Change string
-	Dup    bool
+	// Version counts the presses: the higher, the newer the counts (orders edits).
+	Version int64
+	Dup     bool
 }
 
 var openPollScript = NewScript(`
@@ -141,12 +143,13 @@ end
 if cur == ',' and new ~= ',' then redis.call('HINCRBY', P, 'voters', 1) end
 if cur ~= ',' and new == ',' then redis.call('HINCRBY', P, 'voters', -1) end
 if new == ',' then redis.call('HDEL', PV, ACTOR) else redis.call('HSET', PV, ACTOR, new) end
+local ver = redis.call('HINCRBY', P, 'ver', 1)
 local f = {'voters'}
 for i = 0, n - 1 do f[#f + 1] = 'c' .. i end
 local c = redis.call('HMGET', P, unpack(f))
 local s = cjson.encode({l = lang, ch = change, mine = new, c = c})
 done(s)
-return {0, s .. '\n' .. (st[5] or '') .. '\n' .. st[6]}
+return {0, s .. '\n' .. (st[5] or '') .. ' ' .. ver .. '\n' .. st[6]}
 `)
 
 var pollErrs = map[string]error{
@@ -197,7 +200,9 @@ func (s *Store) PollVote(ctx context.Context, chatID int64, op Op, pollID string
 		}
 	}
 	if len(parts) == 3 {
-		ps.MessageID, _ = strconv.Atoi(parts[1])
+		msg, ver, _ := strings.Cut(parts[1], " ")
+		ps.MessageID, _ = strconv.Atoi(msg)
+		ps.Version, _ = strconv.ParseInt(ver, 10, 64)
 		if err := json.Unmarshal([]byte(parts[2]), &ps.Card); err != nil {
 			return PollState{}, fmt.Errorf("poll vote: card: %w", err)
 		}

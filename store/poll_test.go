@@ -32,13 +32,13 @@ func TestPollSingleAndMulti(t *testing.T) {
 		}
 		return ps
 	}
-	if ps := press(1, 0); ps.Change != "add" || !reflect.DeepEqual(ps.Counts, []int{1, 0}) || ps.Voters != 1 || ps.MessageID != 77 || ps.Card.Question != "Họp ngày nào?" || ps.Lang != "vi" {
+	if ps := press(1, 0); ps.Change != "add" || !reflect.DeepEqual(ps.Counts, []int{1, 0}) || ps.Voters != 1 || ps.MessageID != 77 || ps.Card.Question != "Họp ngày nào?" || ps.Lang != "vi" || ps.Version != 1 {
 		t.Fatalf("first press: %+v", ps)
 	}
 	if ps := press(1, 1); ps.Change != "move" || !reflect.DeepEqual(ps.Counts, []int{0, 1}) || ps.Voters != 1 || !reflect.DeepEqual(ps.Mine, []int{1}) {
 		t.Fatalf("move: %+v", ps)
 	}
-	if ps := press(2, 1); !reflect.DeepEqual(ps.Counts, []int{0, 2}) || ps.Voters != 2 {
+	if ps := press(2, 1); !reflect.DeepEqual(ps.Counts, []int{0, 2}) || ps.Voters != 2 || ps.Version != 3 {
 		t.Fatalf("second person: %+v", ps)
 	}
 	if ps := press(1, 1); ps.Change != "remove" || !reflect.DeepEqual(ps.Counts, []int{0, 1}) || ps.Voters != 1 || len(ps.Mine) != 0 {

@@ -1,0 +1,348 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"thiduabot/internal/testbot"
+	"thiduabot/telegramsim"
+)
+
+// unitButton is the text of the button of a unit on a ballot (long names are shortened).
+func unitButton(t testing.TB, m telegramsim.Message, unit string) string {
+	t.Helper()
+	for _, row := range m.Buttons {
+		for _, b := range row {
+			if b.Text == unit || strings.HasSuffix(b.Text, "…") && strings.HasPrefix(unit, strings.TrimSuffix(b.Text, "…")) {
+				return b.Text
+			}
+		}
+	}
+	t.Fatalf("no button for %q on %q (%v)", unit, m.Text, m.Buttons)
+	return ""
+}
+
+func hasUnitButton(m telegramsim.Message, unit string) bool {
+	for _, row := range m.Buttons {
+		for _, b := range row {
+			if b.Text == unit || strings.HasSuffix(b.Text, "…") && strings.HasPrefix(unit, strings.TrimSuffix(b.Text, "…")) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var receiptRE = regexp.MustCompile(`[0-9a-f]{40}`)
+
+// countBallotMsgs counts the bot's messages in the group that contain every part.
+func countBallotMsgs(env *testbot.Env, parts ...string) int {
+	n := 0
+	for _, m := range env.Group.BotMessages() {
+		if testbot.Containing(parts...)(m) {
+			n++
+		}
+	}
+	return n
+}
+
+// The seven Tây Ninh units elect a chair (one changes its vote, a person without a unit is
+// refused), the result comes with its receipt, the deputy ballot leaves out the new chair, a
+// forced tie makes a runoff and a handover, and a ballot left open closes at its deadline
+// after a restart. Nobody ever sees a unit's choice in a secret ballot.
+func TestElectionScenario(t *testing.T) {
+	env := testbot.New(t)
+	env.SetupBloc()
+	ctx := context.Background()
+	units, people := env.Units, env.People
+	const (
+		thue, bhxh, haiquan, khobac, nganhang, thongke, qltt = 0, 1, 2, 3, 4, 5, 6
+	)
+
+	// Only managers open ballots.
+	if r := env.Say(people[thue], "/baucu truong"); !strings.Contains(r.Text, "Chỉ quản trị viên") {
+		t.Fatalf("a member opened a ballot: %q", r.Text)
+	}
+	if r := env.Say(env.Admin, "/baucu chutich"); !strings.Contains(r.Text, "Cách dùng") {
+		t.Fatalf("bad position: %q", r.Text)
+	}
+	ballot := env.Say(env.Admin, "/baucu truong 17:00")
+	for _, want := range []string{"Bầu Khối trưởng năm 2024", "bỏ phiếu kín", "quá bán", "ít nhất 4/7", "bầu lại ngay",
+		"Hạn chót: 17:00 15/01/2024", "Đã bỏ phiếu: 0/7 đơn vị"} {
+		if !strings.Contains(ballot.Text, want) {
+			t.Fatalf("ballot misses %q:\n%s", want, ballot.Text)
+		}
+	}
+	if len(ballot.Buttons) != 7 {
+		t.Fatalf("ballot buttons: %v", ballot.Buttons)
+	}
+	if r := env.Say(env.Admin, "/baucu truong"); !strings.Contains(r.Text, "đang mở") {
+		t.Fatalf("second chair ballot: %q", r.Text)
+	}
+
+	// A person without a unit is refused and nothing changes.
+	guest := env.Sim.NewUser("Khách", "guest", "vi")
+	env.Group.Add(guest, false)
+	ans := env.PressAnswer(guest, ballot, unitButton(t, ballot, units[khobac]))
+	if !ans.ShowAlert || !strings.Contains(ans.Text, "chưa đại diện đơn vị nào") {
+		t.Fatalf("guest's press: %+v", ans)
+	}
+
+	// Votes: Kho bạc 4, Ngân hàng 2, Cục Thuế 1; BHXH first chooses Ngân hàng, then changes.
+	choice := map[int]int{thue: khobac, bhxh: nganhang, haiquan: khobac, khobac: khobac, nganhang: nganhang, thongke: thue, qltt: khobac}
+	for _, i := range []int{thue, bhxh, haiquan, khobac, nganhang, thongke, qltt} {
+		ans := env.PressAnswer(people[i], ballot, unitButton(t, ballot, units[choice[i]]))
+		if ans.ShowAlert || !strings.Contains(ans.Text, "Đã ghi nhận phiếu") || !strings.Contains(ans.Text, shortName(units[choice[i]])) {
+			t.Fatalf("%s votes: %+v", units[i], ans)
+		}
+	}
+	ans = env.PressAnswer(people[bhxh], ballot, unitButton(t, ballot, units[khobac]))
+	if !strings.Contains(ans.Text, "Đã đổi phiếu") {
+		t.Fatalf("change of vote: %+v", ans)
+	}
+	choice[bhxh] = khobac
+	live := env.WaitBot(func(m telegramsim.Message) bool {
+		return m.ID == ballot.ID && strings.Contains(m.Text, "Đã bỏ phiếu: 7/7 đơn vị")
+	})
+	if live.Edits > 8 {
+		t.Errorf("the ballot was edited %d times for 8 votes", live.Edits)
+	}
+	status := env.Say(people[thongke], "/phieubau")
+	if !strings.Contains(status.Text, "7/7") || !strings.Contains(status.Text, "Còn 8 giờ") || len(status.Buttons) != 7 {
+		t.Fatalf("/phieubau:\n%s", status.Text)
+	}
+
+	// Closed by a manager: the result with its receipt; the ballot message shows it closed.
+	result := env.Say(env.Admin, "/dongphieu")
+	for _, want := range []string{"Kết quả bầu Khối trưởng năm 2024", "Tham gia: 7/7", units[khobac] + " — 5 phiếu",
+		units[khobac] + " trúng cử Khối trưởng năm 2024 (5/7 phiếu)", "Mã xác nhận"} {
+		if !strings.Contains(result.Text, want) {
+			t.Fatalf("result misses %q:\n%s", want, result.Text)
+		}
+	}
+	head, err := env.App.Store.AuditHead(ctx, env.Group.ID)
+	if err != nil || receiptRE.FindString(result.Text) != head {
+		t.Fatalf("receipt %q, audit head %q (%v)", receiptRE.FindString(result.Text), head, err)
+	}
+	env.WaitBot(func(m telegramsim.Message) bool {
+		return m.ID == ballot.ID && strings.Contains(m.Text, "Đã đóng phiếu") && len(m.Buttons) == 0
+	})
+	if ans := env.PressAnswer(people[thue], ballot, unitButton(t, ballot, units[thue])); !strings.Contains(ans.Text, "đã đóng") {
+		t.Fatalf("press after close: %+v", ans)
+	}
+	if r := env.Say(env.Admin, "/dongphieu"); !strings.Contains(r.Text, "không có cuộc bầu nào") {
+		t.Fatalf("second /dongphieu: %q", r.Text)
+	}
+	if r := env.Say(people[thue], "/donvi"); !strings.Contains(r.Text, "Khối trưởng "+units[khobac]) {
+		t.Fatalf("/donvi does not show the chair:\n%s", r.Text)
+	}
+	if r := env.Say(people[thue], "/lichsu 30"); !strings.Contains(r.Text, "trúng cử Khối trưởng") || !strings.Contains(r.Text, units[bhxh]+" bỏ phiếu") {
+		t.Fatalf("/lichsu:\n%s", r.Text)
+	}
+	if r := env.Say(people[thue], "/lichsu kiemtra"); !strings.Contains(r.Text, "toàn vẹn") {
+		t.Fatalf("/lichsu kiemtra: %q", r.Text)
+	}
+	assertNoChoiceShown(t, env, choice)
+
+	// The deputy ballot leaves out the new chair; chosen by buttons.
+	pick := env.Say(env.Admin, "/baucu")
+	env.Press(env.Admin, pick, "☆ Bầu Khối phó")
+	when := env.WaitBot(func(m telegramsim.Message) bool {
+		return m.ID == pick.ID && strings.Contains(m.Text, "khi nào đóng phiếu")
+	})
+	env.Press(env.Admin, when, "Không hạn (đóng thủ công)")
+	deputy := env.WaitBot(func(m telegramsim.Message) bool {
+		return strings.Contains(m.Text, "Bầu Khối phó năm 2024") && len(m.Buttons) > 0
+	})
+	if len(deputy.Buttons) != 6 || hasUnitButton(deputy, units[khobac]) || !strings.Contains(deputy.Text, "Không có hạn chót") {
+		t.Fatalf("deputy ballot:\n%s\n%v", deputy.Text, deputy.Buttons)
+	}
+	for i := range people {
+		env.Press(people[i], deputy, unitButton(t, deputy, units[bhxh]))
+	}
+	result = env.Say(env.Admin, "/dongphieu")
+	if !strings.Contains(result.Text, units[bhxh]+" trúng cử Khối phó năm 2024 (7/7 phiếu)") {
+		t.Fatalf("deputy result:\n%s", result.Text)
+	}
+	if r := env.Say(people[thue], "/donvi"); !strings.Contains(r.Text, "Khối phó "+units[bhxh]) {
+		t.Fatalf("/donvi does not show the deputy:\n%s", r.Text)
+	}
+
+	// A forced tie (3–3–1) opens a runoff at once; it elects a new chair: handover.
+	ballot = env.Say(env.Admin, "/baucu truong")
+	tie := map[int]int{thue: thue, bhxh: thue, haiquan: thue, khobac: khobac, nganhang: khobac, thongke: khobac, qltt: qltt}
+	for i, c := range tie {
+		env.Press(people[i], ballot, unitButton(t, ballot, units[c]))
+	}
+	result = env.Say(env.Admin, "/dongphieu")
+	if !strings.Contains(result.Text, "Hòa phiếu giữa") || !strings.Contains(result.Text, "vòng 2") {
+		t.Fatalf("tie result:\n%s", result.Text)
+	}
+	runoff := env.WaitBot(func(m telegramsim.Message) bool {
+		return strings.Contains(m.Text, "vòng 2") && strings.Contains(m.Text, "Bầu lại") && len(m.Buttons) > 0
+	})
+	if len(runoff.Buttons) != 2 || !hasUnitButton(runoff, units[thue]) || !hasUnitButton(runoff, units[khobac]) {
+		t.Fatalf("runoff ballot: %v", runoff.Buttons)
+	}
+	for i := range people {
+		c := khobac
+		if i < 4 {
+			c = thue
+		}
+		env.Press(people[i], runoff, unitButton(t, runoff, units[c]))
+	}
+	result = env.Say(env.Admin, "/dongphieu")
+	if !strings.Contains(result.Text, units[thue]+" trúng cử Khối trưởng") ||
+		!strings.Contains(result.Text, "Bàn giao Khối trưởng: "+units[khobac]+" → "+units[thue]) {
+		t.Fatalf("runoff result:\n%s", result.Text)
+	}
+	if n := countBallotMsgs(env, "Kết quả bầu Khối trưởng năm 2024", "— vòng 2"); n != 1 {
+		t.Fatalf("the runoff result was announced %d times", n)
+	}
+
+	// An open ballot with a deadline; the bot is down at the deadline and closes it when back.
+	ballot = env.Say(env.Admin, "/baucu pho congkhai 2h")
+	if !strings.Contains(ballot.Text, "công khai") {
+		t.Fatalf("open ballot:\n%s", ballot.Text)
+	}
+	for i := 0; i < 5; i++ {
+		env.Press(people[i], ballot, unitButton(t, ballot, units[haiquan]))
+	}
+	env.StopBot()
+	env.Clock.Advance(3 * time.Hour)
+	env.StartBot()
+	env.Kick()
+	result = env.WaitBot(testbot.Containing("Kết quả bầu Khối phó năm 2024", "đến hạn chót"))
+	if !strings.Contains(result.Text, units[haiquan]+" trúng cử Khối phó") || !strings.Contains(result.Text, "Phiếu bầu công khai") ||
+		!strings.Contains(result.Text, units[thue]+" → "+units[haiquan]) || !strings.Contains(result.Text, "Bàn giao Khối phó: "+units[bhxh]+" → "+units[haiquan]) {
+		t.Fatalf("deadline result:\n%s", result.Text)
+	}
+	if ans := env.PressAnswer(people[6], ballot, unitButton(t, ballot, units[qltt])); !strings.Contains(ans.Text, "đã đóng") {
+		t.Fatalf("press after the deadline: %+v", ans)
+	}
+	if n := countBallotMsgs(env, "Kết quả bầu Khối phó năm 2024", "đến hạn chót"); n != 1 {
+		t.Fatalf("the deadline result was announced %d times", n)
+	}
+	if _, _, err := env.App.Store.VerifyAudit(ctx, env.Group.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	// The ballot minutes in the /export workbook: one row per candidate of each closed ballot.
+	x := env.Say(env.Admin, "/xuat 2024")
+	if x.Document == nil || !strings.Contains(x.Text, "Biên bản kiểm phiếu (28 dòng)") {
+		t.Fatalf("export: %q %+v", x.Text, x.Document)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(x.Document.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.GetRows("Biên bản kiểm phiếu")
+	if err != nil || len(rows) != 29 {
+		t.Fatalf("minutes: %d rows, %v", len(rows), err)
+	}
+	want := []string{"1", "Khối trưởng", "1", "Kín", "15/01/2024 09:00", "15/01/2024 09:00", "7", "7", "100", "Có",
+		units[khobac], "5", "Trúng cử: " + units[khobac]}
+	if got := rows[1][:len(want)]; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("minutes row:\n got %q\nwant %q", got, want)
+	}
+	if rows[0][0] != "Cuộc bầu" || !receiptRE.MatchString(rows[1][14]) || !strings.Contains(rows[1][13], units[qltt]) {
+		t.Fatalf("minutes: %q / %q", rows[0], rows[1])
+	}
+	if testing.Verbose() {
+		t.Log(env.Transcript(env.Group))
+	}
+}
+
+// A manager's /dongphieu and the deadline timer race: the ballot closes and is announced once.
+func TestBallotCloseRace(t *testing.T) {
+	env := testbot.New(t)
+	env.SetupBloc()
+	ctx := context.Background()
+	for round := 1; round <= 3; round++ {
+		ballot := env.Say(env.Admin, "/baucu truong 1h")
+		for i, p := range env.People {
+			env.Press(p, ballot, unitButton(t, ballot, env.Units[i%2]))
+		}
+		env.Send(env.Group, env.Admin, "/dongphieu")
+		env.Advance(time.Hour)
+		timer := fmt.Sprintf("ballot.close:%d:%d", env.Group.ID, round)
+		deadline := time.Now().Add(testbot.Wait)
+		for {
+			fired, err := env.App.Timers.Fired(ctx, env.Group.ID, timer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, pending, _ := env.App.Timers.Get(ctx, env.Group.ID, timer)
+			if fired || !pending {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("timer %s neither fired nor cancelled", timer)
+			}
+			time.Sleep(5 * time.Millisecond) // polling a condition
+		}
+		// Everything sent before this reply is in the chat when it arrives.
+		env.Say(env.People[0], "/phieubau")
+		title := fmt.Sprintf("Kết quả bầu Khối trưởng năm 2024 (cuộc bầu số %d)", round)
+		if n := countBallotMsgs(env, title); n != 1 {
+			t.Fatalf("round %d: announced %d times\n%s", round, n, env.Transcript(env.Group))
+		}
+	}
+}
+
+// shortName is how a unit appears in a short notice (the whole name).
+func shortName(s string) string { return s }
+
+// assertNoChoiceShown checks that no bot message in the group pairs a unit with its choice.
+func assertNoChoiceShown(t *testing.T, env *testbot.Env, choice map[int]int) {
+	t.Helper()
+	for _, m := range env.Group.BotMessages() {
+		for u, c := range choice {
+			if strings.Contains(m.Text, env.Units[u]+" → "+env.Units[c]) {
+				t.Fatalf("a secret choice is shown: %s → %s in\n%s", env.Units[u], env.Units[c], m.Text)
+			}
+		}
+		if strings.Contains(m.Text, "Phiếu bầu công khai") {
+			t.Fatalf("a secret ballot listed choices:\n%s", m.Text)
+		}
+	}
+}
+
+// Votes per second through the simulator: the seven representatives press at once, again
+// and again (each press waits for its answer).
+func BenchmarkVotesThroughSimulator(b *testing.B) {
+	env := testbot.New(b)
+	env.SetupBloc()
+	ballot := env.Say(env.Admin, "/baucu truong")
+	labels := make([]string, len(env.Units))
+	for i, u := range env.Units {
+		labels[i] = unitButton(b, ballot, u)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	per := (b.N + len(env.People) - 1) / len(env.People)
+	for i, p := range env.People {
+		wg.Add(1)
+		go func(i int, p *telegramsim.User) {
+			defer wg.Done()
+			for k := 0; k < per; k++ {
+				ans, err := p.Press(env.Group, ballot, labels[(i+k)%len(labels)]).Answer(testbot.Wait)
+				if err != nil || ans.ShowAlert {
+					b.Errorf("press: %+v %v", ans, err)
+					return
+				}
+			}
+		}(i, p)
+	}
+	wg.Wait()
+	b.ReportMetric(float64(per*len(env.People))/time.Since(start).Seconds(), "votes/s")
+}
