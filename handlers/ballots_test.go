@@ -7,9 +7,11 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/xuri/excelize/v2"
 
 	"thiduabot/internal/testbot"
@@ -326,6 +328,8 @@ func BenchmarkVotesThroughSimulator(b *testing.B) {
 	for i, u := range env.Units {
 		labels[i] = unitButton(b, ballot, u)
 	}
+	hook := &redisCalls{}
+	env.App.Redis.AddHook(hook)
 	b.ResetTimer()
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -345,4 +349,18 @@ func BenchmarkVotesThroughSimulator(b *testing.B) {
 	}
 	wg.Wait()
 	b.ReportMetric(float64(per*len(env.People))/time.Since(start).Seconds(), "votes/s")
+	// Everything the running bot sent to Redis meanwhile (the vote script, and the runtime's
+	// own work: update claims, offsets, the send limiter, timer scans), per vote.
+	b.ReportMetric(float64(hook.n.Load())/float64(per*len(env.People)), "bot-redis-calls/vote")
+}
+
+// redisCalls counts the commands and pipelines a client sends.
+type redisCalls struct{ n atomic.Int64 }
+
+func (h *redisCalls) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *redisCalls) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { h.n.Add(1); return next(ctx, cmd) }
+}
+func (h *redisCalls) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { h.n.Add(1); return next(ctx, cmds) }
 }
