@@ -82,6 +82,11 @@ func New(cfg config.Config, o Options) (*App, error) {
 	a.Timers = scheduler.NewTimers(a.Redis, a.Clock, scheduler.Options{Logger: a.Log})
 	a.Mux = scheduler.Mux{}
 	a.wireFeatures()
+	// Every command, button and prompt reply passes the per-person limit and the size cap
+	// first. The count is kept in Redis: behind a load balancer a person's updates reach any
+	// replica, and a count per process would let them make replicas × the limit.
+	a.Router.Guard(bot.GuardOptions{PerMinute: cfg.Limits.ActionsPerMinute, MaxText: cfg.Limits.MaxInput,
+		Counter: a.Store, Limited: a.Metrics.RateLimited})
 	return a, nil
 }
 

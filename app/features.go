@@ -35,4 +35,8 @@ func (a *App) wireFeatures() {
 	polls := handlers.NewPolls(a.Store, a.Timers, a.Runtime, a.Clock, a.Log)
 	polls.Register(a.Router)
 	polls.RegisterTimers(a.Mux)
+
+	// Privacy (issue 8): /forget_me (/xoadulieu) deletes a person's links, names and pending
+	// join requests in every bloc, and says what the audit log keeps.
+	handlers.NewPrivacy(a.Store, a.Log).Register(a.Router)
 }

@@ -96,6 +96,11 @@ type Limits struct {
 	PrivateInterval time.Duration `yaml:"private_interval"`
 	GlobalPerSecond float64       `yaml:"global_per_second"`
 	Shared          bool          `yaml:"shared"`
+	// ActionsPerMinute is how many commands and button presses one person may make in a
+	// minute, counted in Redis across replicas (0: no limit).
+	ActionsPerMinute int `yaml:"actions_per_minute"`
+	// MaxInput is the longest command text accepted, in characters (0: no cap).
+	MaxInput int `yaml:"max_input"`
 }
 
 // Reminders are the default reminder offsets.
@@ -141,7 +146,7 @@ func Default() Config {
 			PollerLease: 15 * time.Second},
 		Webhook:   Webhook{Listen: ":8443", MaxBody: 1 << 20, MaxConnections: 40},
 		Redis:     Redis{URL: "redis://127.0.0.1:6379/0", WaitTimeout: time.Second},
-		Limits:    Limits{GroupPerMinute: 20, PrivateInterval: time.Second, GlobalPerSecond: 30},
+		Limits:    Limits{GroupPerMinute: 20, PrivateInterval: time.Second, GlobalPerSecond: 30, ActionsPerMinute: 30, MaxInput: 4096},
 		Reminders: Reminders{DaysBefore: []int{7, 3, 1}, At: "08:00", HoursBefore: []int{2}, DefaultTime: "17:00", StaleAfter: 6 * time.Hour},
 		Ballots:   Ballots{Quorum: "half", Majority: "half"},
 		HTTP:      HTTP{Listen: "127.0.0.1:9090"},
@@ -306,6 +311,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Limits.GlobalPerSecond <= 0 {
 		bad("limits.global_per_second", "a positive number (Telegram allows about 30)", c.Limits.GlobalPerSecond)
+	}
+	if c.Limits.ActionsPerMinute < 0 {
+		bad("limits.actions_per_minute", "0 (no limit) or more", c.Limits.ActionsPerMinute)
+	}
+	if c.Limits.MaxInput < 0 {
+		bad("limits.max_input", "0 (no cap) or more characters", c.Limits.MaxInput)
 	}
 	if c.Limits.PrivateInterval < 0 {
 		bad("limits.private_interval", "a duration such as 1s", c.Limits.PrivateInterval)

@@ -101,6 +101,9 @@ func New(t testing.TB, opts ...Option) *Env {
 	if o.limits != nil {
 		cfg.Limits = config.Default().Limits
 	}
+	// The per-person action limit counts on the fake clock, which hardly moves: a test of it
+	// turns it on with WithConfig.
+	cfg.Limits.ActionsPerMinute = 0
 	if o.configure != nil {
 		o.configure(&cfg)
 	}
