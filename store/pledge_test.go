@@ -335,3 +335,49 @@ func TestPledgeConcurrentSigning(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSignPledge measures one signature (one script, one round trip) in a bloc of 100
+// units; every 100 signatures the pledge is amended so that there is always a unit to sign.
+func BenchmarkSignPledge(b *testing.B) {
+	s, _ := newStore(b)
+	ctx := context.Background()
+	const chatID = int64(-1003000000001)
+	if _, err := s.Setup(ctx, chatID, Op{UpdateID: 1}, "Khối", "vi", domain.DefaultTimezone); err != nil {
+		b.Fatal(err)
+	}
+	names := make([]string, 100)
+	for i := range names {
+		names[i] = fmt.Sprintf("Đơn vị %d", i+1)
+	}
+	if _, err := s.AddUnits(ctx, chatID, Op{UpdateID: 2}, names); err != nil {
+		b.Fatal(err)
+	}
+	people := make([]domain.Person, 100)
+	for i := range people {
+		people[i] = domain.Person{ID: 9007199254740993 + int64(i), Name: fmt.Sprintf("Người %d", i+1)}
+		if _, err := s.Link(ctx, chatID, Op{UpdateID: int64(10 + i)}, people[i], i+1, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := s.PostPledge(ctx, chatID, Op{UpdateID: 200}, 2024, manager, pledge2024); err != nil {
+		b.Fatal(err)
+	}
+	upd := int64(1000)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i > 0 && i%100 == 0 {
+			b.StopTimer()
+			p := domain.Pledge{Title: fmt.Sprintf("%s (%d)", pledge2024.Title, i), Commitments: pledge2024.Commitments}
+			upd++
+			if _, err := s.AmendPledge(ctx, chatID, Op{UpdateID: upd}, manager, p); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+		upd++
+		p := people[i%100]
+		if _, err := s.SignPledge(ctx, chatID, Op{UpdateID: upd, Actor: p.ID}, p, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
