@@ -623,6 +623,11 @@ func (h *Ballots) ballot(ctx context.Context, c *bot.Context) error {
 		var s strings.Builder
 		s.WriteString(p.title(&v.Card) + "\n\n")
 		s.WriteString(p.turnout(&v.Card, v.Voted))
+		if len(v.Card.Elig) <= 30 {
+			if missing := missingUnits(&v.Card, v.Voted); len(missing) > 0 {
+				s.WriteString("\n" + c.T("ballot.waiting_for", "list", strings.Join(missing, "; ")))
+			}
+		}
 		if dl := v.Card.DeadlineTime(); !dl.IsZero() {
 			s.WriteString("\n\n" + c.T("ballot.time_left", "left", p.left(dl.Sub(c.Now())), "when", p.when(dl)))
 		} else {
@@ -632,6 +637,21 @@ func (h *Ballots) ballot(ctx context.Context, c *bot.Context) error {
 		c.Reply(s.String(), p.buttons(&v.Card)...)
 	}
 	return nil
+}
+
+// missingUnits are the names of the eligible units that have not voted.
+func missingUnits(card *store.BallotCard, voted []int) []string {
+	has := map[int]bool{}
+	for _, u := range voted {
+		has[u] = true
+	}
+	var out []string
+	for _, u := range card.Elig {
+		if !has[u.ID] {
+			out = append(out, u.Name)
+		}
+	}
+	return out
 }
 
 func (h *Ballots) lastSummary(p page, v *store.BallotView) string {

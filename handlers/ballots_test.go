@@ -300,6 +300,68 @@ func TestBallotCloseRace(t *testing.T) {
 	}
 }
 
+// In English: /elect with buttons and a typed deadline (a bad one first), an open ballot
+// without quorum, /ballot, and the bloc's rules.
+func TestBallotEnglishPromptAndRules(t *testing.T) {
+	env := testbot.New(t)
+	env.SetupBloc()
+	env.Say(env.Admin, "/lang en")
+	pick := env.Say(env.Admin, "/elect")
+	env.Press(env.Admin, pick, "⭐ Elect the chair")
+	when := env.WaitBot(func(m telegramsim.Message) bool {
+		return m.ID == pick.ID && strings.Contains(m.Text, "when does voting close")
+	})
+	env.Press(env.Admin, when, "Another deadline…")
+	ask := env.WaitBot(func(m telegramsim.Message) bool { return m.ForceReply && strings.Contains(m.Text, "Type the deadline") })
+	if r := env.ReplyTo(env.Group, env.Admin.Reply(env.Group, ask, "tomorrow")); !strings.Contains(r.Text, "could not read the deadline") {
+		t.Fatalf("bad deadline: %q", r.Text)
+	}
+	ballot := env.ReplyTo(env.Group, env.Admin.Reply(env.Group, ask, "open 18:00"))
+	for _, want := range []string{"Election of the bloc chair for 2024", "open — the result lists", "Deadline: 18:00 15/01/2024", "Voted: 0 of 7 units"} {
+		if !strings.Contains(ballot.Text, want) {
+			t.Fatalf("ballot misses %q:\n%s", want, ballot.Text)
+		}
+	}
+	if ans := env.Press(env.People[0], ballot, unitButton(t, ballot, env.Units[3])); !strings.Contains(ans, "Recorded: "+env.Units[0]+" → "+env.Units[3]) {
+		t.Fatalf("vote: %q", ans)
+	}
+	status := env.Say(env.People[1], "/ballot")
+	if !strings.Contains(status.Text, "Voted: 1 of 7 units") || !strings.Contains(status.Text, "Still to vote: "+env.Units[1]) ||
+		!strings.Contains(status.Text, "9 h left (closes at 18:00 15/01/2024)") {
+		t.Fatalf("/ballot:\n%s", status.Text)
+	}
+	result := env.Say(env.Admin, "/closevote")
+	for _, want := range []string{"Result: bloc chair for 2024", "Turnout: 1 of 7 units (needed 4) — quorum not met", "Too few units voted",
+		"Open ballot", env.Units[0] + " → " + env.Units[3]} {
+		if !strings.Contains(result.Text, want) {
+			t.Fatalf("result misses %q:\n%s", want, result.Text)
+		}
+	}
+	if r := env.Say(env.People[0], "/ballotrules quorum 10%"); !strings.Contains(r.Text, "Only group admins") {
+		t.Fatalf("a member changed the rules: %q", r.Text)
+	}
+	r := env.Say(env.Admin, "/ballotrules quorum 10%")
+	if !strings.Contains(r.Text, "Ballot rules saved") || !strings.Contains(r.Text, "more than 1/10 of the units vote (now 1 of 7)") {
+		t.Fatalf("quorum: %q", r.Text)
+	}
+	r = env.Say(env.Admin, "/ballotrules self no")
+	if !strings.Contains(r.Text, "may not vote for itself") {
+		t.Fatalf("self: %q", r.Text)
+	}
+	ballot = env.Say(env.Admin, "/elect chair")
+	if ans := env.PressAnswer(env.People[2], ballot, unitButton(t, ballot, env.Units[2])); !ans.ShowAlert || !strings.Contains(ans.Text, "may not vote for itself") {
+		t.Fatalf("self vote: %+v", ans)
+	}
+	env.Press(env.People[2], ballot, unitButton(t, ballot, env.Units[5]))
+	result = env.Say(env.Admin, "/closevote chair")
+	if !strings.Contains(result.Text, env.Units[5]+" is elected bloc chair for 2024 (1 of 1 votes)") {
+		t.Fatalf("result with a 1/10 quorum:\n%s", result.Text)
+	}
+	if r := env.Say(env.People[0], "/history"); !strings.Contains(r.Text, "ballot rules changed") || !strings.Contains(r.Text, "elected chair") {
+		t.Fatalf("/history:\n%s", r.Text)
+	}
+}
+
 // shortName is how a unit appears in a short notice (the whole name).
 func shortName(s string) string { return s }
 

@@ -20,7 +20,7 @@ import (
 
 // PollStore is what the quick polls need from the store.
 type PollStore interface {
-	OpenPoll(ctx context.Context, chatID int64, op store.Op, spec domain.PollSpec, author domain.Person) (store.PollCard, bool, error)
+	OpenPoll(ctx context.Context, chatID int64, op store.Op, spec domain.PollSpec, author domain.Person, tz string) (store.PollCard, bool, error)
 	PollVote(ctx context.Context, chatID int64, op store.Op, pollID string, opt int) (store.PollState, error)
 	ClosePoll(ctx context.Context, chatID int64, op store.Op, pollID string, manager bool, reason string) (store.PollState, error)
 	LoadPoll(ctx context.Context, chatID int64, pollID string) (store.PollState, error)
@@ -116,7 +116,7 @@ func (h *Polls) open(ctx context.Context, c *bot.Context, b *domain.Bloc, text s
 		}
 		return nil
 	}
-	card, dup, err := h.store.OpenPoll(ctx, b.ChatID, op(c), spec, c.Update.From)
+	card, dup, err := h.store.OpenPoll(ctx, b.ChatID, op(c), spec, c.Update.From, b.Timezone)
 	if err != nil {
 		return err
 	}
@@ -255,7 +255,7 @@ func (h *Polls) vote(ctx context.Context, c *bot.Context) error {
 	} else {
 		c.Answer(ctx, c.T("poll.chosen", "list", strings.Join(mine, ", ")), false)
 	}
-	p := h.pageFor(c, "")
+	p := h.pageFor(c, ps.Card.TZ)
 	text, buttons := p.pollText(&ps), p.pollButtons(&ps)
 	for _, msg := range uniqueMsgs(c.Update.Callback.MessageID, ps.MessageID) {
 		h.edits.next(c.Update.ChatID, msg, ps.Version, func() { c.Edit(msg, text, buttons) })
@@ -327,7 +327,7 @@ func (h *Polls) HandleTimer(ctx context.Context, tm scheduler.Timer, late time.D
 
 // finish draws the closed poll and posts its result as a reply to it.
 func (h *Polls) finish(chat int64, ps *store.PollState, pressed int) {
-	p := page{lang: ps.Lang, chat: chat, codec: h.rt.Codec(), loc: locOf(""), now: h.clk.Now()}
+	p := page{lang: ps.Lang, chat: chat, codec: h.rt.Codec(), loc: locOf(ps.Card.TZ), now: h.clk.Now()}
 	if !domain.ValidLang(p.lang) {
 		p.lang = domain.LangVI
 	}

@@ -73,6 +73,10 @@ func TestBallotLifecycle(t *testing.T) {
 	e := newBallotEnv(t, 7)
 	ctx := context.Background()
 	s := e.s
+	// The 2023 chair (seeded as the close script stores it) hands over to the 2024 one.
+	if err := e.rdb.HSet(ctx, rkeys.ForChat(chat).Bloc(), "chair:2023", 5).Err(); err != nil {
+		t.Fatal(err)
+	}
 	open := e.op(1)
 	res, err := s.OpenBallot(ctx, chat, open, domain.PosChair, 2024, "", e.clk.Now().Add(2*time.Hour))
 	if err != nil {
@@ -148,7 +152,8 @@ func TestBallotLifecycle(t *testing.T) {
 	out := cl.Result
 	if out.Decision != domain.Elected || out.Winner != 4 || out.Cast != 6 || out.Eligible != 7 || !out.QuorumMet ||
 		out.Counts[0] != (domain.CandidateVotes{Unit: 4, Votes: 4}) || len(out.Counts) != 7 || len(out.By) != 0 ||
-		!reflect.DeepEqual([]int(out.Voted), []int{1, 2, 3, 4, 5, 6}) || cl.RunoffCard != nil || out.Lang != "vi" || out.MessageID != 555 {
+		!reflect.DeepEqual([]int(out.Voted), []int{1, 2, 3, 4, 5, 6}) || cl.RunoffCard != nil || out.Lang != "vi" || out.MessageID != 555 ||
+		out.Prev != 0 || out.PrevYear != 5 {
 		t.Fatalf("result: %+v", out)
 	}
 	if head, _ := s.AuditHead(ctx, chat); head != out.Head || len(out.Head) != 40 {

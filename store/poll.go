@@ -33,6 +33,7 @@ type PollCard struct {
 	AuthorName string   `json:"an"`
 	Deadline   int64    `json:"dl"` // unix ms; 0: until closed
 	Opened     int64    `json:"op"`
+	TZ         string   `json:"tz,omitempty"` // the bloc's time zone when it opened
 }
 
 // DeadlineTime is when the poll closes by itself (zero when it does not).
@@ -67,8 +68,9 @@ audit('poll.open', {poll = ARGV[4], question = ARGV[9], options = n})
 return done(ARGV[5])
 `)
 
-// OpenPoll opens a poll by author. The deadline is now + spec.Duration (none when 0).
-func (s *Store) OpenPoll(ctx context.Context, chatID int64, op Op, spec domain.PollSpec, author domain.Person) (PollCard, bool, error) {
+// OpenPoll opens a poll by author. The deadline is now + spec.Duration (none when 0); tz is
+// the time zone its times are shown in.
+func (s *Store) OpenPoll(ctx context.Context, chatID int64, op Op, spec domain.PollSpec, author domain.Person, tz string) (PollCard, bool, error) {
 	if len(spec.Options) < domain.MinPollOptions || len(spec.Options) > domain.MaxPollOptions {
 		return PollCard{}, false, domain.ErrInvalidArgs
 	}
@@ -80,7 +82,7 @@ func (s *Store) OpenPoll(ctx context.Context, chatID int64, op Op, spec domain.P
 	id := strconv.FormatInt(n, 10)
 	now := s.clk.Now()
 	card := PollCard{ID: id, Question: spec.Question, Options: spec.Options, Multi: spec.Multi,
-		Author: strconv.FormatInt(author.ID, 10), AuthorName: author.Name, Opened: now.UnixMilli()}
+		Author: strconv.FormatInt(author.ID, 10), AuthorName: author.Name, Opened: now.UnixMilli(), TZ: tz}
 	if spec.Duration > 0 {
 		card.Deadline = now.Add(spec.Duration).UnixMilli()
 	}

@@ -17,8 +17,8 @@ func TestPollSingleAndMulti(t *testing.T) {
 	ctx := context.Background()
 	s := e.s
 	author := domain.Person{ID: 9007199254740999, Name: "Chị Lan"}
-	card, dup, err := s.OpenPoll(ctx, chat, e.op(author.ID), domain.PollSpec{Question: "Họp ngày nào?", Options: []string{"Thứ Ba", "Thứ Năm"}, Duration: 2 * time.Hour}, author)
-	if err != nil || dup || card.ID != "1" || card.Author != "9007199254740999" || !card.DeadlineTime().Equal(e.clk.Now().Add(2*time.Hour)) {
+	card, dup, err := s.OpenPoll(ctx, chat, e.op(author.ID), domain.PollSpec{Question: "Họp ngày nào?", Options: []string{"Thứ Ba", "Thứ Năm"}, Duration: 2 * time.Hour}, author, "Asia/Ho_Chi_Minh")
+	if err != nil || dup || card.ID != "1" || card.Author != "9007199254740999" || card.TZ != "Asia/Ho_Chi_Minh" || !card.DeadlineTime().Equal(e.clk.Now().Add(2*time.Hour)) {
 		t.Fatalf("open: %+v %v %v", card, dup, err)
 	}
 	if err := s.SetPollMessage(ctx, chat, "1", 77); err != nil {
@@ -63,7 +63,7 @@ func TestPollSingleAndMulti(t *testing.T) {
 	}
 
 	// Multiple choice, closed by a manager after its deadline.
-	card, _, err = s.OpenPoll(ctx, chat, e.op(author.ID), domain.PollSpec{Question: "Món gì?", Options: []string{"Phở", "Bún", "Cơm"}, Multi: true, Duration: time.Hour}, author)
+	card, _, err = s.OpenPoll(ctx, chat, e.op(author.ID), domain.PollSpec{Question: "Món gì?", Options: []string{"Phở", "Bún", "Cơm"}, Multi: true, Duration: time.Hour}, author, "")
 	if err != nil || card.ID != "2" || !card.Multi {
 		t.Fatalf("open multi: %+v %v", card, err)
 	}
@@ -101,7 +101,7 @@ func TestPollConcurrentCounts(t *testing.T) {
 	s := e.s
 	for _, multi := range []bool{false, true} {
 		author := domain.Person{ID: 1, Name: "A"}
-		card, _, err := s.OpenPoll(ctx, chat, e.op(1), domain.PollSpec{Question: "Q", Options: []string{"a", "b", "c", "d"}, Multi: multi}, author)
+		card, _, err := s.OpenPoll(ctx, chat, e.op(1), domain.PollSpec{Question: "Q", Options: []string{"a", "b", "c", "d"}, Multi: multi}, author, "")
 		if err != nil {
 			t.Fatal(err)
 		}
