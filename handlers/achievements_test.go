@@ -165,8 +165,15 @@ func TestAchievementsScenario(t *testing.T) {
 	r = env.Say(P[0], "/baocao "+html)
 	id9 := model.add(t, r, 0, "Văn hóa, thể thao")
 	achMust(t, "html report", r.Text, "<b>Đậm</b> & <i>nghiêng</i> <script>alert(1)</script>")
+	// 5,000 characters pass the bot's input cap (limits.max_input, 4096 by default) or meet it;
+	// either way a clear "too long" and nothing recorded. Between the caps, /report's own limit.
 	r = env.Say(P[0], "/baocao "+strings.Repeat("Dài quá. ", 556))
-	achMust(t, "5000 characters", r.Text, "5003 ký tự", "2000", "Chưa có gì được ghi nhận")
+	achMust(t, "5000 characters", r.Text, "Nội dung quá dài (")
+	r = env.Say(P[0], "/baocao "+strings.Repeat("Dài quá. ", 334))
+	achMust(t, "3000 characters", r.Text, "3005 ký tự", "2000", "Chưa có gì được ghi nhận")
+	if _, n, _ := st.ListAchievements(ctx, chat, store.AchievementQuery{Unit: 1}); n != 2 {
+		t.Fatalf("Cục Thuế has %d reports after the refusals, want 2", n)
+	}
 	stranger := env.Sim.NewUser("Khách Lạ", "khach", "vi")
 	env.Group.Add(stranger, false)
 	r = env.Say(stranger, "/baocao Tôi muốn báo cáo")
@@ -519,6 +526,19 @@ func TestAchievementsMore(t *testing.T) {
 	r = env.ReplyTo(env.Group, P[6].Reply(env.Group, file, "/report Kế hoạch kiểm tra liên ngành"))
 	achMust(t, "document evidence", r.Text, "có (tệp ke-hoach.pdf)")
 
+	// Ten long reports full of HTML still make one page that fits one message, with Next.
+	for i := 0; i < 11; i++ {
+		r = env.Say(P[6], fmt.Sprintf("/baocao %d %s", i, strings.Repeat("<b>&", 499)))
+		achRecordedID(t, r)
+	}
+	r = env.Say(P[6], "/thanhtich quan ly thi truong")
+	if _, ok := r.Button(achNextVI); !ok || !strings.Contains(r.Text, "12 báo cáo · trang 1/2") || len(achPageIDs(r)) != 10 {
+		t.Fatalf("long reports page: %v\n%s", r.Buttons, r.Text)
+	}
+	if n := len([]rune(r.Text)); n > 4096 || !strings.Contains(r.Text, "<b>&<b>&") {
+		t.Fatalf("page of %d characters:\n%s", n, r.Text)
+	}
+
 	// English chat: English confirmation, categories and errors.
 	env.Say(env.Admin, "/lang en")
 	r = env.Say(P[0], "/report Raised 70 million VND for a rural commune #an_sinh")
@@ -529,7 +549,11 @@ func TestAchievementsMore(t *testing.T) {
 	r = env.Say(P[0], "/summary 20x4")
 	achMust(t, "bad year", r.Text, "That is not a year")
 	r = env.Say(P[0], "/achievements")
-	achMust(t, "english list", r.Text, "Achievements", "reports · page 1/1", "Social welfare")
+	achMust(t, "english list", r.Text, "Achievements", "15 reports · page 1/2", "Social welfare")
+	// All of this happened in the same minute: still newest (highest id) first.
+	if ids := achPageIDs(r); len(ids) != 10 || ids[0] != 17 || ids[9] != 8 || !sort.SliceIsSorted(ids, func(i, j int) bool { return ids[i] > ids[j] }) {
+		t.Fatalf("reports of one moment not newest first: %v", ids)
+	}
 	r = env.Say(P[0], "/summary")
 	achMust(t, "english summary", r.Text, "Achievements in 2024", "By unit", "By category", "No report in 2024 yet")
 }

@@ -129,8 +129,9 @@ func (c Chat) PollVotes(id string) string { return c.k("poll:" + id + ":votes") 
 // Achievements is a hash: report id -> the report's compact JSON (reporter id as a string).
 func (c Chat) Achievements() string { return c.k("ach") }
 
-// AchievementsByTime is a sorted set: report id -> report time (unix ms), for newest-first
-// paging and period ranges over the whole bloc.
+// AchievementsByTime is a sorted set: report id -> report time (unix ms × 1000 + id mod 1000,
+// so reports of one millisecond keep their order), for newest-first paging and period ranges
+// over the whole bloc.
 func (c Chat) AchievementsByTime() string { return c.k("ach:t") }
 
 // AchievementsOfUnit is a sorted set like AchievementsByTime for one unit's reports.

@@ -97,8 +97,9 @@ end
 if #cats == 0 then cats = {other} end
 local id = redis.call('HINCRBY', SEQ, 'ach', 1)
 redis.call('HSET', ACH, id, '{"c":' .. cjson.encode(cats) .. ',' .. string.sub(rec, 2))
-redis.call('ZADD', BYTIME, at, id)
-redis.call('ZADD', BYUNIT, at, id)
+local score = string.format('%.0f', tonumber(at) * 1000 + id % 1000)
+redis.call('ZADD', BYTIME, score, id)
+redis.call('ZADD', BYUNIT, score, id)
 local pre = year .. '|' .. unit .. '|'
 redis.call('HINCRBY', COUNTS, pre .. '*', 1)
 for _, c in ipairs(cats) do redis.call('HINCRBY', COUNTS, pre .. c, 1) end
@@ -264,17 +265,22 @@ end
 return out
 `)
 
+// A report's score in the time indexes is its time in unix ms × 1000 plus its id modulo 1000,
+// so reports of the same millisecond still list newest (highest id) first. Scores stay below
+// 2^53, exact in a double.
+const scoreScale = 1000
+
 func scoreRange(from, to, before time.Time) (string, string) {
 	lo, hi := "-inf", "+inf"
 	if !from.IsZero() {
-		lo = strconv.FormatInt(from.UnixMilli(), 10)
+		lo = strconv.FormatInt(from.UnixMilli()*scoreScale, 10)
 	}
 	end := to
 	if !before.IsZero() && (end.IsZero() || before.Before(end)) {
 		end = before
 	}
 	if !end.IsZero() {
-		hi = "(" + strconv.FormatInt(end.UnixMilli(), 10)
+		hi = "(" + strconv.FormatInt(end.UnixMilli()*scoreScale, 10)
 	}
 	return lo, hi
 }

@@ -248,6 +248,34 @@ func TestReportConcurrent(t *testing.T) {
 	}
 }
 
+// Reports of the same instant list newest (highest id) first, also past id 9 (not by the
+// text of the ids).
+func TestReportSameInstantOrder(t *testing.T) {
+	s, _ := newStore(t)
+	setupBloc(t, s)
+	ps := reporters(t, s)
+	for i := 0; i < 12; i++ {
+		report(t, s, int64(4000+i), ps[i%7], i%7+1, "Cùng lúc "+strconv.Itoa(i))
+	}
+	items, total, err := s.ListAchievements(context.Background(), chat, AchievementQuery{Limit: 12})
+	if err != nil || total != 12 {
+		t.Fatal(total, err)
+	}
+	for i, a := range items {
+		if a.ID != int64(12-i) {
+			t.Fatalf("position %d holds #%d", i, a.ID)
+		}
+	}
+	day := domain.Period{Kind: domain.PeriodMonth, Year: 2024, Month: 1}
+	from, to := day.Range(ict)
+	if _, n, _ := s.ListAchievements(context.Background(), chat, AchievementQuery{From: from, To: to, Before: s.clk.Now().Add(time.Millisecond)}); n != 12 {
+		t.Fatalf("range with the anchor: %d", n)
+	}
+	if _, n, _ := s.ListAchievements(context.Background(), chat, AchievementQuery{Before: s.clk.Now()}); n != 0 {
+		t.Fatalf("anchor before them: %d", n)
+	}
+}
+
 func TestReportDraft(t *testing.T) {
 	s, clk := newStore(t)
 	ctx := context.Background()
