@@ -146,6 +146,7 @@ func (e *Env) StartBot() {
 	a.Runtime.Sender().EditInterval = 100 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
+	menusBefore := len(e.Sim.Calls("setMyCommands"))
 	go func() {
 		defer close(done)
 		if err := a.Run(ctx); err != nil {
@@ -155,8 +156,7 @@ func (e *Env) StartBot() {
 	}()
 	e.App, e.cancel, e.done = a, cancel, done
 	// The bot is ready when it has set its four command menus (Start finished).
-	before := len(e.Sim.Calls("setMyCommands"))
-	if err := e.Sim.WaitFor(Wait, func() bool { return len(e.Sim.Calls("setMyCommands")) >= before+4 }); err != nil {
+	if err := e.Sim.WaitFor(Wait, func() bool { return len(e.Sim.Calls("setMyCommands")) >= menusBefore+4 }); err != nil {
 		e.T.Fatalf("the bot did not start: %v", err)
 	}
 }
