@@ -66,6 +66,7 @@ func New(cfg config.Config, o Options) (*App, error) {
 		a.Redis.AddHook(a.Metrics.RedisHook())
 	}
 	a.Store = store.New(a.Redis, a.Clock)
+	a.Store.SetWaitReplicas(cfg.Redis.WaitReplicas, cfg.Redis.WaitTimeout)
 	api := bot.NewAPI(cfg.Telegram.Token.Value(), cfg.Telegram.APIURL, cfg.Telegram.RequestTimeout)
 	lim := o.Limiter
 	if lim == nil {

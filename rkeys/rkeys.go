@@ -170,3 +170,7 @@ func (c Chat) Handled(updateID int64) string {
 func ActionRate(personID, window int64) string {
 	return "{a:" + strconv.FormatInt(personID, 10) + "}:" + strconv.FormatInt(window, 10)
 }
+
+// Durable is a stamp (unix ms) written right before WAIT after a critical change of the chat,
+// so that WAIT covers the change even when the script that made it was a replay.
+func (c Chat) Durable() string { return c.k("durable") }

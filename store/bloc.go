@@ -216,7 +216,7 @@ func (s *Store) Link(ctx context.Context, chatID int64, op Op, p domain.Person, 
 	if move {
 		mv = "1"
 	}
-	res, err := s.Run(ctx, linkScript, chatID, op, []string{ck.Units(), ck.Members(), ck.People()},
+	res, err := s.RunDurable(ctx, linkScript, chatID, op, []string{ck.Units(), ck.Members(), ck.People()},
 		p.ID, unitID, personArg(p), mv)
 	if err != nil {
 		return LinkResult{}, err
@@ -256,7 +256,7 @@ return done(cur)
 // Unlink removes a person's link; it returns the unit they left.
 func (s *Store) Unlink(ctx context.Context, chatID int64, op Op, person int64) (int, error) {
 	ck := rkeys.ForChat(chatID)
-	res, err := s.Run(ctx, unlinkScript, chatID, op, []string{ck.Members()}, person)
+	res, err := s.RunDurable(ctx, unlinkScript, chatID, op, []string{ck.Members()}, person)
 	if err != nil {
 		return 0, err
 	}
@@ -327,7 +327,7 @@ return done(tostring(id))
 func (s *Store) RequestJoin(ctx context.Context, chatID int64, op Op, p domain.Person, unitID int) (int, bool, error) {
 	ck := rkeys.ForChat(chatID)
 	req := JoinRequest{Person: p, Unit: unitID, At: s.clk.Now().UnixMilli()}
-	res, err := s.Run(ctx, joinRequestScript, chatID, op,
+	res, err := s.RunDurable(ctx, joinRequestScript, chatID, op,
 		[]string{ck.Units(), ck.Members(), ck.JoinRequests(), ck.Counter()}, p.ID, unitID, mustJSON(req))
 	if err != nil {
 		return 0, false, err
@@ -386,7 +386,7 @@ func (s *Store) ResolveJoin(ctx context.Context, chatID int64, op Op, reqID int,
 	if approve {
 		ap = "1"
 	}
-	res, err := s.Run(ctx, resolveJoinScript, chatID, op,
+	res, err := s.RunDurable(ctx, resolveJoinScript, chatID, op,
 		[]string{ck.Units(), ck.Members(), ck.People(), ck.JoinRequests()}, reqID, ap)
 	if err != nil {
 		return JoinRequest{}, false, err

@@ -23,6 +23,9 @@ import (
 type Store struct {
 	rdb redis.UniversalClient
 	clk clock.Clock
+	// waitN replicas must confirm RunDurable's changes within waitTimeout (durable.go).
+	waitN       int
+	waitTimeout time.Duration
 }
 
 // New returns a store over a Redis client (standalone, Sentinel or Cluster).
