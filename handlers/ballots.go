@@ -38,8 +38,8 @@ type BallotStore interface {
 	MovedTo(ctx context.Context, chatID int64) (int64, error)
 }
 
-// Timers is what features need of the durable timers.
-type Timers interface {
+// BallotTimers is what ballots and polls need of the durable timers.
+type BallotTimers interface {
 	Schedule(ctx context.Context, tm scheduler.Timer) error
 	Cancel(ctx context.Context, chatID int64, id string) (bool, error)
 }
@@ -59,7 +59,7 @@ const (
 // /closevote (/dongphieu), /ballotrules (/quytacbau), the vote buttons and the deadline timer.
 type Ballots struct {
 	store  BallotStore
-	timers Timers
+	timers BallotTimers
 	rt     *bot.Runtime
 	clk    clock.Clock
 	log    *slog.Logger
@@ -71,7 +71,7 @@ type Ballots struct {
 }
 
 // NewBallots returns the ballot handlers. rt sends the announcements of the deadline timer.
-func NewBallots(s BallotStore, timers Timers, rt *bot.Runtime, clk clock.Clock, log *slog.Logger) *Ballots {
+func NewBallots(s BallotStore, timers BallotTimers, rt *bot.Runtime, clk clock.Clock, log *slog.Logger) *Ballots {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -123,8 +123,8 @@ func (o *editOrder) next(chat int64, msg int, version int64, fn func()) bool {
 // closedVersion marks a message's final state: nothing redraws it afterwards.
 const closedVersion = math.MaxInt64
 
-// page renders ballots in a language for a chat, with or without an update (timers).
-type page struct {
+// ballotPage renders ballots in a language for a chat, with or without an update (timers).
+type ballotPage struct {
 	lang  string
 	chat  int64
 	codec *bot.Codec
@@ -132,30 +132,30 @@ type page struct {
 	now   time.Time
 }
 
-func (p page) T(key string, args ...any) string { return i18n.T(p.lang, key, args...) }
+func (p ballotPage) T(key string, args ...any) string { return i18n.T(p.lang, key, args...) }
 
-func (p page) Button(text, kind string, args ...string) bot.Button {
+func (p ballotPage) Button(text, kind string, args ...string) bot.Button {
 	return bot.Button{Text: text, Data: p.codec.Encode(p.chat, kind, args...)}
 }
 
-func locOf(tz string) *time.Location { return (&domain.Bloc{Timezone: tz}).Location() }
+func ballotLoc(tz string) *time.Location { return (&domain.Bloc{Timezone: tz}).Location() }
 
-func (h *Ballots) pageFor(c *bot.Context, tz string) page {
-	return page{lang: c.Lang(), chat: c.Update.ChatID, codec: h.rt.Codec(), loc: locOf(tz), now: c.Now()}
+func (h *Ballots) pageFor(c *bot.Context, tz string) ballotPage {
+	return ballotPage{lang: c.Lang(), chat: c.Update.ChatID, codec: h.rt.Codec(), loc: ballotLoc(tz), now: c.Now()}
 }
 
-func (h *Ballots) pageOf(chat int64, lang, tz string) page {
+func (h *Ballots) pageOf(chat int64, lang, tz string) ballotPage {
 	if !domain.ValidLang(lang) {
 		lang = domain.LangVI
 	}
-	return page{lang: lang, chat: chat, codec: h.rt.Codec(), loc: locOf(tz), now: h.clk.Now()}
+	return ballotPage{lang: lang, chat: chat, codec: h.rt.Codec(), loc: ballotLoc(tz), now: h.clk.Now()}
 }
 
-func (p page) position(pos domain.Position) string { return p.T("ballot.pos." + string(pos)) }
+func (p ballotPage) position(pos domain.Position) string { return p.T("ballot.pos." + string(pos)) }
 
-func (p page) when(t time.Time) string { return t.In(p.loc).Format("15:04 02/01/2006") }
+func (p ballotPage) when(t time.Time) string { return t.In(p.loc).Format("15:04 02/01/2006") }
 
-func (p page) threshold(t domain.Threshold) string {
+func (p ballotPage) threshold(t domain.Threshold) string {
 	share := strconv.Itoa(t.Num) + "/" + strconv.Itoa(t.Den)
 	if t.Num == 1 && t.Den == 2 && !t.AtLeast {
 		return p.T("ballot.more_than_half")
@@ -169,12 +169,12 @@ func (p page) threshold(t domain.Threshold) string {
 	return p.T("ballot.more_than", "share", share)
 }
 
-func (p page) left(d time.Duration) string {
+func (p ballotPage) left(d time.Duration) string {
 	return domain.FormatLeft(d, p.T("ballot.unit_days"), p.T("ballot.unit_hours"), p.T("ballot.unit_minutes"))
 }
 
 // title is the ballot's heading: position, year, round.
-func (p page) title(card *store.BallotCard) string {
+func (p ballotPage) title(card *store.BallotCard) string {
 	t := p.T("ballot.title", "position", p.position(card.Pos), "year", card.Year, "id", card.Base)
 	if card.Round > 1 {
 		t += " " + p.T("ballot.round", "round", card.Round)
@@ -183,7 +183,7 @@ func (p page) title(card *store.BallotCard) string {
 }
 
 // rulesText prints the rules a ballot opened with.
-func (p page) rulesText(card *store.BallotCard) string {
+func (p ballotPage) rulesText(card *store.BallotCard) string {
 	r := card.Rules()
 	mode := p.T("ballot.mode_secret")
 	if !r.Secret {
@@ -203,7 +203,7 @@ func (p page) rulesText(card *store.BallotCard) string {
 }
 
 // openText is the group message of an open ballot: rules, turnout, which units have voted.
-func (p page) openText(card *store.BallotCard, voted []int) string {
+func (p ballotPage) openText(card *store.BallotCard, voted []int) string {
 	var b strings.Builder
 	b.WriteString(p.title(card))
 	b.WriteString("\n")
@@ -217,7 +217,7 @@ func (p page) openText(card *store.BallotCard, voted []int) string {
 }
 
 // turnout lists which units have voted (never what they chose).
-func (p page) turnout(card *store.BallotCard, voted []int) string {
+func (p ballotPage) turnout(card *store.BallotCard, voted []int) string {
 	has := map[int]bool{}
 	for _, u := range voted {
 		has[u] = true
@@ -252,7 +252,7 @@ func (p page) turnout(card *store.BallotCard, voted []int) string {
 }
 
 // buttons are the candidates, one per row.
-func (p page) buttons(card *store.BallotCard) [][]bot.Button {
+func (p ballotPage) buttons(card *store.BallotCard) [][]bot.Button {
 	rows := make([][]bot.Button, 0, len(card.Cands))
 	for _, u := range card.Cands {
 		rows = append(rows, []bot.Button{p.Button(shortLabel(u.Name, 48), ballotVoteKind, card.ID, strconv.Itoa(u.ID))})
@@ -261,7 +261,7 @@ func (p page) buttons(card *store.BallotCard) [][]bot.Button {
 }
 
 // resultText is the announcement of a closed ballot.
-func (p page) resultText(card *store.BallotCard, r *store.BallotResult, runoff *store.BallotCard) string {
+func (p ballotPage) resultText(card *store.BallotCard, r *store.BallotResult, runoff *store.BallotCard) string {
 	var b strings.Builder
 	b.WriteString(p.T("ballot.result_title", "position", p.position(card.Pos), "year", card.Year, "id", card.Base))
 	if card.Round > 1 {
@@ -336,7 +336,7 @@ func (p page) resultText(card *store.BallotCard, r *store.BallotResult, runoff *
 }
 
 // closedText replaces the ballot's group message once it closed.
-func (p page) closedText(card *store.BallotCard, r *store.BallotResult) string {
+func (p ballotPage) closedText(card *store.BallotCard, r *store.BallotResult) string {
 	return p.title(card) + "\n\n" + p.T("ballot.closed_note", "n", r.Cast, "of", r.Eligible, "when", p.when(r.ClosedTime()))
 }
 
@@ -513,7 +513,7 @@ func (h *Ballots) open(ctx context.Context, c *bot.Context, b *domain.Bloc, a do
 }
 
 // post sends a ballot's group message and records its id for live edits.
-func (h *Ballots) post(ctx context.Context, p page, card *store.BallotCard, replyTo int) {
+func (h *Ballots) post(ctx context.Context, p ballotPage, card *store.BallotCard, replyTo int) {
 	chat, id := p.chat, card.ID
 	h.rt.Sender().Send(bot.Outgoing{ChatID: chat, Text: p.openText(card, nil), Buttons: p.buttons(card), ReplyTo: replyTo,
 		OnSent: func(msg int) {
@@ -654,7 +654,7 @@ func missingUnits(card *store.BallotCard, voted []int) []string {
 	return out
 }
 
-func (h *Ballots) lastSummary(p page, v *store.BallotView) string {
+func (h *Ballots) lastSummary(p ballotPage, v *store.BallotView) string {
 	r := v.Result
 	switch r.Decision {
 	case domain.Elected:
@@ -879,7 +879,7 @@ func (h *Ballots) rules(ctx context.Context, c *bot.Context) error {
 	return nil
 }
 
-func (h *Ballots) settingsText(p page, set store.BallotSettings, units int) string {
+func (h *Ballots) settingsText(p ballotPage, set store.BallotSettings, units int) string {
 	mode := p.T("ballot.mode_secret")
 	if !set.Secret {
 		mode = p.T("ballot.mode_open")
@@ -919,9 +919,9 @@ func (m *BallotMinutes) Sheets(ctx context.Context, r export.Request) ([]export.
 	}
 	loc := r.Loc
 	if loc == nil {
-		loc = locOf("")
+		loc = ballotLoc("")
 	}
-	p := page{lang: r.Lang, chat: r.ChatID, loc: loc}
+	p := ballotPage{lang: r.Lang, chat: r.ChatID, loc: loc}
 	if !domain.ValidLang(p.lang) {
 		p.lang = domain.LangVI
 	}

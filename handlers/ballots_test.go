@@ -102,7 +102,7 @@ func TestElectionScenario(t *testing.T) {
 	choice := map[int]int{thue: khobac, bhxh: nganhang, haiquan: khobac, khobac: khobac, nganhang: nganhang, thongke: thue, qltt: khobac}
 	for _, i := range []int{thue, bhxh, haiquan, khobac, nganhang, thongke, qltt} {
 		ans := env.PressAnswer(people[i], ballot, unitButton(t, ballot, units[choice[i]]))
-		if ans.ShowAlert || !strings.Contains(ans.Text, "Đã ghi nhận phiếu") || !strings.Contains(ans.Text, shortName(units[choice[i]])) {
+		if ans.ShowAlert || !strings.Contains(ans.Text, "Đã ghi nhận phiếu") || !strings.Contains(ans.Text, units[choice[i]]) {
 			t.Fatalf("%s votes: %+v", units[i], ans)
 		}
 	}
@@ -361,9 +361,6 @@ func TestBallotEnglishPromptAndRules(t *testing.T) {
 		t.Fatalf("/history:\n%s", r.Text)
 	}
 }
-
-// shortName is how a unit appears in a short notice (the whole name).
-func shortName(s string) string { return s }
 
 // assertNoChoiceShown checks that no bot message in the group pairs a unit with its choice.
 func assertNoChoiceShown(t *testing.T, env *testbot.Env, choice map[int]int) {

@@ -42,7 +42,7 @@ const (
 // script per press, edits ordered by version and debounced by the sender.
 type Polls struct {
 	store  PollStore
-	timers Timers
+	timers BallotTimers
 	rt     *bot.Runtime
 	clk    clock.Clock
 	log    *slog.Logger
@@ -50,7 +50,7 @@ type Polls struct {
 }
 
 // NewPolls returns the poll handlers.
-func NewPolls(s PollStore, timers Timers, rt *bot.Runtime, clk clock.Clock, log *slog.Logger) *Polls {
+func NewPolls(s PollStore, timers BallotTimers, rt *bot.Runtime, clk clock.Clock, log *slog.Logger) *Polls {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -140,8 +140,8 @@ func (h *Polls) open(ctx context.Context, c *bot.Context, b *domain.Bloc, text s
 	return nil
 }
 
-func (h *Polls) pageFor(c *bot.Context, tz string) page {
-	return page{lang: c.Lang(), chat: c.Update.ChatID, codec: h.rt.Codec(), loc: locOf(tz), now: c.Now()}
+func (h *Polls) pageFor(c *bot.Context, tz string) ballotPage {
+	return ballotPage{lang: c.Lang(), chat: c.Update.ChatID, codec: h.rt.Codec(), loc: ballotLoc(tz), now: c.Now()}
 }
 
 func (h *Polls) timerID(chat int64, id string) string {
@@ -158,7 +158,7 @@ func (h *Polls) schedule(ctx context.Context, chat int64, card *store.PollCard) 
 }
 
 // pollText draws a poll: question, how to answer, each option's count and share.
-func (p page) pollText(ps *store.PollState) string {
+func (p ballotPage) pollText(ps *store.PollState) string {
 	var b strings.Builder
 	b.WriteString(p.T("poll.title", "question", ps.Card.Question))
 	b.WriteString("\n")
@@ -198,7 +198,7 @@ func (p page) pollText(ps *store.PollState) string {
 }
 
 // pollButtons are the options with their counts, and the close button.
-func (p page) pollButtons(ps *store.PollState) [][]bot.Button {
+func (p ballotPage) pollButtons(ps *store.PollState) [][]bot.Button {
 	if !ps.Open {
 		return nil
 	}
@@ -327,7 +327,7 @@ func (h *Polls) HandleTimer(ctx context.Context, tm scheduler.Timer, late time.D
 
 // finish draws the closed poll and posts its result as a reply to it.
 func (h *Polls) finish(chat int64, ps *store.PollState, pressed int) {
-	p := page{lang: ps.Lang, chat: chat, codec: h.rt.Codec(), loc: locOf(ps.Card.TZ), now: h.clk.Now()}
+	p := ballotPage{lang: ps.Lang, chat: chat, codec: h.rt.Codec(), loc: ballotLoc(ps.Card.TZ), now: h.clk.Now()}
 	if !domain.ValidLang(p.lang) {
 		p.lang = domain.LangVI
 	}
