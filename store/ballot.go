@@ -20,7 +20,8 @@ import (
 // JSON of everything needed to draw it (rules, candidates and eligible units with their names),
 // fixed when it opens. Units' ballots live in a second hash (BallotVotes) while it is open.
 //
-// Three scripts change ballots, each in one round trip:
+// Three scripts change ballots, each in one round trip (RunDurable: with redis.wait_replicas
+// set, the WAIT rides in the same pipeline):
 //   - open: checks no ballot for the position is open, takes the candidates from the units
 //     (for deputy, without the year's chair) and the rules from the bloc's settings;
 //   - vote: checks the presser's unit, the ballot, the candidate; records the unit's ballot;
@@ -329,7 +330,7 @@ func (s *Store) OpenBallot(ctx context.Context, chatID int64, op Op, pos domain.
 			return OpenBallotResult{}, fmt.Errorf("ballot id: %w", err)
 		}
 		id := strconv.FormatInt(n+1, 10)
-		res, err = s.Run(ctx, openBallotScript, chatID, op,
+		res, err = s.RunDurable(ctx, openBallotScript, chatID, op,
 			[]string{ck.Ballot(id), ck.BallotsOpen(), ck.Units(), ck.Ballots(), ck.Counter()},
 			id, string(pos), year, mode, dl, domain.DefaultMaxRounds)
 		if err != nil {
@@ -441,7 +442,7 @@ var voteErrs = map[string]error{
 // ErrSelfVote, ErrNotFound, ErrNoBloc) together with a result that carries the chat's language.
 func (s *Store) Vote(ctx context.Context, chatID int64, op Op, ballotID string, cand int) (VoteResult, error) {
 	ck := rkeys.ForChat(chatID)
-	res, err := s.Run(ctx, voteScript, chatID, op,
+	res, err := s.RunDurable(ctx, voteScript, chatID, op,
 		[]string{ck.Ballot(ballotID), ck.BallotVotes(ballotID), ck.Members(), ck.Units()}, ballotID, cand)
 	if err != nil {
 		return VoteResult{}, err
@@ -628,7 +629,7 @@ type CloseResult struct {
 func (s *Store) CloseBallot(ctx context.Context, chatID int64, op Op, ballotID, reason string) (CloseResult, error) {
 	ck := rkeys.ForChat(chatID)
 	rid := RunoffID(ballotID)
-	res, err := s.Run(ctx, closeBallotScript, chatID, op,
+	res, err := s.RunDurable(ctx, closeBallotScript, chatID, op,
 		[]string{ck.Ballot(ballotID), ck.BallotVotes(ballotID), ck.BallotsOpen(), ck.Ballot(rid), ck.Ballots()},
 		ballotID, rid, reason)
 	if err != nil {
@@ -850,7 +851,7 @@ func (s *Store) SaveBallotSettings(ctx context.Context, chatID int64, op Op, b B
 	if !b.Secret {
 		mode = "open"
 	}
-	res, err := s.Run(ctx, ballotSettingScript, chatID, op, nil,
+	res, err := s.RunDurable(ctx, ballotSettingScript, chatID, op, nil,
 		ruleArg(b.Quorum), ruleArg(b.Majority), self, mode, b.Quorum.String(), b.Majority.String())
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"reflect"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -637,4 +638,62 @@ func BenchmarkVote(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(h.n.Load())/float64(b.N), "roundtrips/vote")
+}
+
+// With wait_replicas, a vote is still one round trip (script, stamp and WAIT in one pipeline)
+// and is on the replica when acknowledged; so is the result of the close.
+func TestVoteDurableWithReplica(t *testing.T) {
+	master := redistest.Start(t)
+	replica := redistest.Start(t, "--replicaof", "127.0.0.1", master.Addr[len("127.0.0.1:"):])
+	ctx := context.Background()
+	rc := replica.Client(t)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		info, _ := rc.Info(ctx, "replication").Result()
+		if strings.Contains(info, "master_link_status:up") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replica never connected: %s", info)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a condition
+	}
+	mc := master.Client(t)
+	e := &ballotEnv{s: New(mc, clock.NewFake(time.Date(2024, 1, 31, 2, 0, 0, 0, time.UTC))), rdb: mc}
+	e.upd.Store(1000)
+	e.s.SetWaitReplicas(1, 2*time.Second)
+	if _, err := e.s.Setup(ctx, chat, e.op(0), "Khối", "vi", domain.DefaultTimezone); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.AddUnits(ctx, chat, e.op(0), tayNinh); err != nil {
+		t.Fatal(err)
+	}
+	for i := range tayNinh {
+		p := domain.Person{ID: 9007199254740993 + int64(i), Name: fmt.Sprintf("Người %d", i+1)}
+		if _, err := e.s.Link(ctx, chat, e.op(0), p, i+1, false); err != nil {
+			t.Fatal(err)
+		}
+		e.people = append(e.people, p)
+	}
+	if _, err := e.s.OpenBallot(ctx, chat, e.op(1), domain.PosChair, 2024, "", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	e.vote(t, 1, "1", 2)
+	h := &roundTrips{}
+	mc.AddHook(h)
+	for u := 2; u <= 5; u++ {
+		e.vote(t, u, "1", 2)
+		if c, _ := rc.HGet(ctx, rkeys.ForChat(chat).BallotVotes("1"), fmt.Sprint(u)).Result(); c != "2" {
+			t.Fatalf("acknowledged vote of unit %d is not on the replica (%q)", u, c)
+		}
+	}
+	if n := h.n.Load(); n != 4 {
+		t.Fatalf("4 durable votes took %d round trips", n)
+	}
+	if _, err := e.s.CloseBallot(ctx, chat, e.op(1), "1", "manual"); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := rc.HGet(ctx, rkeys.ForChat(chat).Bloc(), "chair:2024").Result(); c != "2" {
+		t.Fatalf("the elected chair is not on the replica (%q)", c)
+	}
 }
