@@ -113,7 +113,7 @@ func TestBadInput(t *testing.T) {
 		{env.Admin, "/thamgia Bộ Công an", "Không tìm thấy đơn vị"},
 		{env.Admin, "/ngonngu fr", "vi"},
 		{env.Admin, "/phancong Kho bạc", "trả lời tin nhắn"},
-		{p, "/thietlap " + strings.Repeat("x", 5000), "Chỉ quản trị viên"},
+		{p, "/thietlap " + strings.Repeat("x", 5000), "quá dài"},
 		{env.Admin, "/thietlap " + strings.Repeat("x", 5000), "quá dài"},
 	}
 	for _, c := range cases {
