@@ -1,8 +1,16 @@
 package bot
 
 import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -121,6 +129,51 @@ func TestSplitText(t *testing.T) {
 	for _, p := range splitText(long, 4000) {
 		if utf16Len(p) > 4000 || !utf8.ValidString(p) {
 			t.Fatal("a long line was cut badly")
+		}
+	}
+}
+
+// Edits of one message are spaced by EditInterval even when changes come one at a time.
+func TestEditsAreSpaced(t *testing.T) {
+	var mu sync.Mutex
+	var times []time.Time
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/editMessageText") {
+			mu.Lock()
+			times = append(times, time.Now())
+			mu.Unlock()
+		}
+		_, _ = w.Write([]byte(`{"ok":true,"result":true}`))
+	}))
+	defer srv.Close()
+	api := NewAPI("1:x", srv.URL, time.Second)
+	s := NewSender(context.Background(), api, NewMemLimiter(Limits{GroupPerMinute: 1000, GlobalPerSecond: 1000}), slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	s.EditInterval = 80 * time.Millisecond
+	for i := 0; i < 4; i++ {
+		s.Edit(-1, 5, fmt.Sprintf("v%d", i), nil)
+		if err := s.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		// Wait until this edit went out before making the next change (one at a time).
+		deadline := time.Now().Add(2 * time.Second)
+		for {
+			mu.Lock()
+			n := len(times)
+			mu.Unlock()
+			if n == i+1 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(time.Millisecond) // polling a condition
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(times) != 4 {
+		t.Fatalf("%d edits, want 4", len(times))
+	}
+	for i := 1; i < len(times); i++ {
+		if gap := times[i].Sub(times[i-1]); gap < 75*time.Millisecond {
+			t.Errorf("edit %d came %v after the previous one; the interval is 80ms", i, gap)
 		}
 	}
 }

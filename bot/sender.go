@@ -54,6 +54,13 @@ type Limiter interface {
 	Pause(chatID int64, d time.Duration)
 }
 
+// Completer is implemented by limiters that count a request against Telegram's limits until
+// it has been answered (the shared limiter, store.RedisLimiter): after each request a Wait let
+// go, the sender calls Done with its chat, whatever the outcome.
+type Completer interface {
+	Done(chatID int64)
+}
+
 // Metrics receives the sender's counts; nil fields are fine.
 type SenderMetrics interface {
 	Sent(method string)
@@ -265,11 +272,19 @@ func (s *Sender) doEdit(chatID int64, k editKey) {
 	st.last = time.Now()
 	st.scheduled = false
 	again := st.dirty
-	if !again {
-		delete(s.edits, k)
-	}
 	text, buttons = st.text, st.buttons
 	s.mu.Unlock()
+	if !again {
+		// Keep the time of this edit for one more interval, so the next change waits for it;
+		// forget the message after that if nothing new came.
+		time.AfterFunc(s.EditInterval, func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if cur := s.edits[k]; cur == st && !st.scheduled && !st.dirty && time.Since(st.last) >= s.EditInterval {
+				delete(s.edits, k)
+			}
+		})
+	}
 	if err != nil && !IsNotModified(err) {
 		s.log.Warn("edit failed", "chat", chatID, "message", k.msg, "err", err)
 	}
@@ -323,6 +338,9 @@ func (s *Sender) retry(method string, chatID int64, bulk bool, f func() error) e
 			return err
 		}
 		err = f()
+		if c, ok := s.lim.(Completer); ok {
+			c.Done(chatID)
+		}
 		if err == nil {
 			s.metrics.Sent(method)
 			return nil

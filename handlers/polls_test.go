@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -133,21 +132,12 @@ func editsOf(env *testbot.Env, msg int) []telegramsim.Call {
 
 // checkEditSpacing checks that a message's edits are at least the sender's interval apart.
 //
-// Known failure, not in this feature: bot.Sender.doEdit deletes a message's edit state (and
-// with it the time of the last edit) when no newer content waited, so the next press edits at
-// once — presses that arrive one by one are not spaced. Until the sender keeps the time of the
-// last edit, the check is reported but does not fail the test (THIDUABOT_STRICT_EDITS=1 makes
-// it fail).
+// checkEditSpacing fails when two edits of the message came closer than the interval.
 func checkEditSpacing(t *testing.T, edits []telegramsim.Call, interval time.Duration) {
 	t.Helper()
 	for i := 1; i < len(edits); i++ {
 		if gap := edits[i].Time.Sub(edits[i-1].Time); gap < interval*9/10 {
-			msg := fmt.Sprintf("edits %d and %d of the message are only %v apart (limit %v)", i-1, i, gap, interval)
-			if os.Getenv("THIDUABOT_STRICT_EDITS") != "" {
-				t.Fatal(msg)
-			}
-			t.Log("KNOWN SENDER BUG: " + msg)
-			return
+			t.Fatalf("edits %d and %d of the message are only %v apart (limit %v)", i-1, i, gap, interval)
 		}
 	}
 }
