@@ -117,7 +117,7 @@ func (a *App) Run(ctx context.Context) error {
 	a.Log.Info("bot started", "username", a.Runtime.Me().UserName, "mode", a.Config.Bot.Mode)
 	var lease bot.Lease
 	if a.Config.Bot.Mode != "webhook" && a.Config.Bot.PollerLease > 0 {
-		lease = a.Store.NewLease(rkeys.PollerLease, a.Config.Bot.PollerLease)
+		lease = loggedLease{a.Store.NewLease(rkeys.PollerLease, a.Config.Bot.PollerLease), a.Log}
 	}
 	// The timers stop with the receiving loop, also when that one fails.
 	rctx, stopTimers := context.WithCancel(ctx)

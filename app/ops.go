@@ -114,3 +114,23 @@ func (a *App) timerHandler() scheduler.Handler {
 		return err
 	}
 }
+
+// loggedLease logs when this replica becomes the poller and when it stops being one, so an
+// operator (and the process tests) can tell which replica polls.
+type loggedLease struct {
+	bot.Lease
+	log *slog.Logger
+}
+
+func (l loggedLease) Acquire(ctx context.Context) (context.Context, error) {
+	lctx, err := l.Lease.Acquire(ctx)
+	if err == nil {
+		l.log.Info("poller lease acquired: this replica polls")
+	}
+	return lctx, err
+}
+
+func (l loggedLease) Release(ctx context.Context) {
+	l.Lease.Release(ctx)
+	l.log.Info("poller lease released")
+}

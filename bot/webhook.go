@@ -106,8 +106,14 @@ func NewWebhook(rt *Runtime, o WebhookOptions) (*Webhook, error) {
 	return &Webhook{rt: rt, digest: sha256.Sum256([]byte(o.Secret)), o: o, log: rt.log}, nil
 }
 
-// claimTTL is how long a replica may take over an update before another may try it.
-const claimTTL = 2 * time.Minute
+// claimTTL is how long a claim keeps other replicas off an update. Handling takes
+// milliseconds; a replica that died holding claims delays those updates by this much. A claim
+// that runs out while its handler is still busy (a very slow store) only risks a repeated
+// reply: the state changes are idempotent in the store.
+const claimTTL = 10 * time.Second
+
+// replyWait bounds how long a delivery waits for its replies to be sent.
+const replyWait = 5 * time.Second
 
 func (h *Webhook) reject(w http.ResponseWriter, code int, reason string) {
 	if h.o.Metrics != nil {
@@ -186,6 +192,10 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.unavailable(w)
 		return
 	}
+	// Let the update's replies go out before Telegram hears it was handled, so a crash right
+	// after cannot lose them: without the 200 Telegram delivers the update again (bounded: a
+	// chat held back by Telegram's limits must not hold the delivery for long).
+	h.rt.sender.WaitChat(chatID, replyWait)
 	if token != "" {
 		if ferr := h.o.Claims.FinishUpdate(ctx, chatID, updateID, token); ferr != nil {
 			h.log.Warn("marking an update handled failed", "update", updateID, "err", ferr)
