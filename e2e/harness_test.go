@@ -27,7 +27,7 @@ import (
 
 // Texts the bot shows (Vietnamese, the default).
 const (
-	textRequested   = "xin đại diện"  // join.requested: "🙋 <name> xin đại diện cho <unit>."
+	textRequested   = "xin đại diện"   // join.requested: "🙋 <name> xin đại diện cho <unit>."
 	textUnavailable = "tạm thời không" // err.unavailable
 	textInternal    = "Đã có lỗi"      // err.internal
 )
