@@ -47,6 +47,7 @@ func startCluster(t *testing.T) []string {
 // units, joining with approval, every command of its menu, /forget_me, the audit chain —
 // without a CROSSSLOT error or any other failure.
 func TestRedisCluster(t *testing.T) {
+	t.Parallel()
 	addrs := startCluster(t)
 	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
 	t.Cleanup(func() { _ = cc.Close() })
