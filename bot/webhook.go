@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -79,6 +80,12 @@ type WebhookOptions struct {
 	Metrics WebhookMetrics
 	// Unavailable classifies a claim error as a store outage (answer 503); nil: every error.
 	Unavailable IsUnavailableFunc
+	// GiveUpAfter is how long an update may keep failing because the store is unavailable
+	// (Telegram redelivering it after each 503) before the person is told to try again and
+	// the update is let go, as the poller does (10s when 0).
+	GiveUpAfter time.Duration
+	// ReplyWait bounds how long a delivery waits for its replies to be sent (5s when 0).
+	ReplyWait time.Duration
 }
 
 // Webhook is the http.Handler Telegram posts updates to. It answers 200 only once the update
@@ -90,6 +97,35 @@ type Webhook struct {
 	digest [sha256.Size]byte
 	o      WebhookOptions
 	log    *slog.Logger
+
+	mu      sync.Mutex
+	failing map[int64]time.Time // update id -> first delivery that met a store outage
+}
+
+// failingFor records a failed delivery of an update and returns how long it has been failing.
+func (h *Webhook) failingFor(id int64) time.Duration {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := time.Now()
+	first, ok := h.failing[id]
+	if !ok {
+		if len(h.failing) >= 100000 { // a long outage: forget the oldest half, roughly
+			for k, t := range h.failing {
+				if now.Sub(t) > h.o.GiveUpAfter {
+					delete(h.failing, k)
+				}
+			}
+		}
+		h.failing[id] = now
+		return 0
+	}
+	return now.Sub(first)
+}
+
+func (h *Webhook) forget(id int64) {
+	h.mu.Lock()
+	delete(h.failing, id)
+	h.mu.Unlock()
 }
 
 // NewWebhook returns the webhook handler of a started runtime.
@@ -103,7 +139,13 @@ func NewWebhook(rt *Runtime, o WebhookOptions) (*Webhook, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = time.Minute
 	}
-	return &Webhook{rt: rt, digest: sha256.Sum256([]byte(o.Secret)), o: o, log: rt.log}, nil
+	if o.GiveUpAfter <= 0 {
+		o.GiveUpAfter = 10 * time.Second
+	}
+	if o.ReplyWait <= 0 {
+		o.ReplyWait = replyWait
+	}
+	return &Webhook{rt: rt, digest: sha256.Sum256([]byte(o.Secret)), o: o, log: rt.log, failing: map[int64]time.Time{}}, nil
 }
 
 // claimTTL is how long a claim keeps other replicas off an update. Handling takes
@@ -189,13 +231,22 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				h.log.Debug("releasing an update claim failed (it expires)", "update", updateID, "err", rerr)
 			}
 		}
-		h.unavailable(w)
-		return
+		if h.failingFor(updateID) < h.o.GiveUpAfter {
+			h.unavailable(w) // Telegram delivers it again; a short outage goes unnoticed
+			return
+		}
+		// The outage lasts: say so rather than stay silent, and let the update go (it was not
+		// applied, so nothing was acknowledged to the person).
+		h.log.Warn("store unavailable for too long; the person is told to try again", "update", updateID)
+		h.forget(updateID)
+		h.rt.TellUnavailable(ctx, u)
+	} else {
+		h.forget(updateID)
 	}
 	// Let the update's replies go out before Telegram hears it was handled, so a crash right
 	// after cannot lose them: without the 200 Telegram delivers the update again (bounded: a
 	// chat held back by Telegram's limits must not hold the delivery for long).
-	h.rt.sender.WaitChat(chatID, replyWait)
+	h.rt.sender.WaitChat(chatID, h.o.ReplyWait)
 	if token != "" {
 		if ferr := h.o.Claims.FinishUpdate(ctx, chatID, updateID, token); ferr != nil {
 			h.log.Warn("marking an update handled failed", "update", updateID, "err", ferr)

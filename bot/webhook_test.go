@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // webhookRuntime is a runtime with two commands: /ok is applied, /down meets a store outage.
@@ -80,6 +81,9 @@ func TestWebhookAnswers(t *testing.T) {
 	if code := post(t, h, "s3cret", update(5, "/down")); code != http.StatusServiceUnavailable {
 		t.Fatalf("store down: %d, want 503 so Telegram retries", code)
 	}
+	if code := post(t, h, "s3cret", update(5, "/down")); code != http.StatusServiceUnavailable {
+		t.Fatalf("store still down: %d, want 503 so Telegram retries", code)
+	}
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
 	req.Header.Set(SecretHeader, "s3cret")
 	rec := httptest.NewRecorder()
@@ -89,6 +93,25 @@ func TestWebhookAnswers(t *testing.T) {
 	}
 	if applied.Load() != 1 {
 		t.Fatalf("rejected requests were applied: %d", applied.Load())
+	}
+}
+
+// An outage that outlasts GiveUpAfter: the person is told to try again and the update is let
+// go (200), as the poller does.
+func TestWebhookGivesUpOnALongOutage(t *testing.T) {
+	rt, _ := webhookRuntime(t)
+	h, err := NewWebhook(rt, WebhookOptions{Secret: "s", GiveUpAfter: time.Nanosecond, ReplyWait: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := post(t, h, "s", update(7, "/down")); code != http.StatusServiceUnavailable {
+		t.Fatalf("first failure: %d", code)
+	}
+	if code := post(t, h, "s", update(7, "/down")); code != http.StatusOK {
+		t.Fatalf("after GiveUpAfter: %d, want 200 (told to try again, let go)", code)
+	}
+	if code := post(t, h, "s", update(7, "/down")); code != http.StatusServiceUnavailable {
+		t.Fatalf("a later delivery starts again: %d", code)
 	}
 }
 
