@@ -208,8 +208,8 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				h.log.Error("claiming an update failed", "update", updateID, "err", err)
 				break // not an outage: handle it anyway, the scripts are idempotent
 			}
-			h.log.Warn("store unavailable; Telegram will deliver the update again", "update", updateID, "err", err)
-			h.unavailable(w)
+			h.log.Warn("store unavailable", "update", updateID, "err", err)
+			h.storeDown(ctx, w, u)
 			return
 		case done:
 			if h.o.Metrics != nil {
@@ -231,18 +231,10 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				h.log.Debug("releasing an update claim failed (it expires)", "update", updateID, "err", rerr)
 			}
 		}
-		if h.failingFor(updateID) < h.o.GiveUpAfter {
-			h.unavailable(w) // Telegram delivers it again; a short outage goes unnoticed
-			return
-		}
-		// The outage lasts: say so rather than stay silent, and let the update go (it was not
-		// applied, so nothing was acknowledged to the person).
-		h.log.Warn("store unavailable for too long; the person is told to try again", "update", updateID)
-		h.forget(updateID)
-		h.rt.TellUnavailable(ctx, u)
-	} else {
-		h.forget(updateID)
+		h.storeDown(ctx, w, u)
+		return
 	}
+	h.forget(updateID)
 	// Let the update's replies go out before Telegram hears it was handled, so a crash right
 	// after cannot lose them: without the 200 Telegram delivers the update again (bounded: a
 	// chat held back by Telegram's limits must not hold the delivery for long).
@@ -252,6 +244,23 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.log.Warn("marking an update handled failed", "update", updateID, "err", ferr)
 		}
 	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// storeDown answers a delivery that met a store outage: 503, so that Telegram delivers the
+// update again and a short outage goes unnoticed; once the update has kept failing for
+// GiveUpAfter, the person is told to try again and the update is let go with a 200 (it was
+// not applied, so nothing was acknowledged to them), as the poller does.
+func (h *Webhook) storeDown(ctx context.Context, w http.ResponseWriter, u *tgbotapi.Update) {
+	id := int64(u.UpdateID)
+	if h.failingFor(id) < h.o.GiveUpAfter {
+		h.unavailable(w)
+		return
+	}
+	h.log.Warn("store unavailable for too long; the person is told to try again", "update", id)
+	h.forget(id)
+	h.rt.TellUnavailable(ctx, u)
+	h.rt.sender.WaitChat(chatOf(u), h.o.ReplyWait)
 	w.WriteHeader(http.StatusOK)
 }
 

@@ -15,14 +15,32 @@ import (
 // down for longer than the bot retries (10 s), then restarted. Nothing the bot acknowledged is
 // lost, nothing is applied twice, people whose request could not be saved are told to try
 // again (never silence), and the bot reconnects by itself.
+//
+// In polling mode the poller retries an update for 10 s, then tells the person; in webhook
+// mode the bot answers 503 and the simulator redelivers, until the update has failed for 10 s.
 func TestRedisKilledAndRestarted(t *testing.T) {
+	t.Run("polling", func(t *testing.T) { redisKilled(t, false) })
+	t.Run("webhook", func(t *testing.T) { redisKilled(t, true) })
+}
+
+func redisKilled(t *testing.T, webhook bool) {
 	const groups, perWave = 8, 10 // three waves of 80 people, each sending one /join
 	rs := redistest.Start(t, "--appendonly", "yes", "--appendfsync", "everysec")
 	rdb := rs.Client(t)
-	sim := newSim(t, telegramsim.Options{})
+	sim := newSim(t, telegramsim.Options{WebhookRetryMin: 50 * time.Millisecond, WebhookRetryMax: 500 * time.Millisecond})
 	cfg := botConfig(t, "bot:\n  poller_lease: 3s\ntelegram:\n  poll_timeout: 2s\n")
+	env := botEnv(sim, cfg, "REDIS_URL", rs.URL())
+	if webhook {
+		listen := freeAddr(t)
+		env["BOT_MODE"], env["WEBHOOK_LISTEN"], env["WEBHOOK_URL"] = "webhook", listen, "http://"+listen+"/telegram"
+	}
 	var ps procs
-	ps.add(proctest.Start(t, botEnv(sim, cfg, "REDIS_URL", rs.URL())))
+	ps.add(proctest.Start(t, env))
+	if webhook {
+		if err := sim.WaitFor(60*time.Second, func() bool { return sim.WebhookURL() != "" }); err != nil {
+			t.Fatalf("no webhook: %v\n%s", err, ps.out())
+		}
+	}
 	blocs := newBlocs(sim, groups, 3*perWave)
 	for _, b := range blocs {
 		b.setup(t, ps.out)
