@@ -43,6 +43,10 @@ type App struct {
 	// Metrics counts for /metrics (http.listen).
 	Metrics *metrics.Metrics
 	ownsRDB bool
+	// onStart are run by Run before it serves (features' start-up work, such as planning the
+	// recurring reminders); wireErr is a configuration error found while wiring, returned by New.
+	onStart []func(context.Context)
+	wireErr error
 }
 
 // New builds the app. It does not talk to Telegram or Redis yet.
@@ -69,6 +73,11 @@ func New(cfg config.Config, o Options) (*App, error) {
 	a.Store.SetWaitReplicas(cfg.Redis.WaitReplicas, cfg.Redis.WaitTimeout)
 	api := bot.NewAPI(cfg.Telegram.Token.Value(), cfg.Telegram.APIURL, cfg.Telegram.RequestTimeout)
 	lim := o.Limiter
+	if lim == nil && cfg.Limits.Shared {
+		// One limiter for every replica, kept in Redis.
+		lim = store.NewRedisLimiter(a.Redis, store.RateLimits{GroupPerMinute: cfg.Limits.GroupPerMinute,
+			PrivateInterval: cfg.Limits.PrivateInterval, GlobalPerSecond: cfg.Limits.GlobalPerSecond}, a.Log)
+	}
 	if lim == nil {
 		lim = bot.NewMemLimiter(bot.Limits{GroupPerMinute: cfg.Limits.GroupPerMinute,
 			PrivateInterval: cfg.Limits.PrivateInterval, GlobalPerSecond: cfg.Limits.GlobalPerSecond})
@@ -83,6 +92,10 @@ func New(cfg config.Config, o Options) (*App, error) {
 	a.Timers = scheduler.NewTimers(a.Redis, a.Clock, scheduler.Options{Logger: a.Log})
 	a.Mux = scheduler.Mux{}
 	a.wireFeatures()
+	if a.wireErr != nil {
+		_ = a.Close()
+		return nil, a.wireErr
+	}
 	// Every command, button and prompt reply passes the per-person limit and the size cap
 	// first. The count is kept in Redis: behind a load balancer a person's updates reach any
 	// replica, and a count per process would let them make replicas × the limit.
@@ -122,6 +135,9 @@ func (a *App) Run(ctx context.Context) error {
 	// The timers stop with the receiving loop, also when that one fails.
 	rctx, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
+	for _, start := range a.onStart {
+		start(ctx)
+	}
 	timersDone := make(chan struct{})
 	go func() {
 		defer close(timersDone)

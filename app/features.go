@@ -36,6 +36,12 @@ func (a *App) wireFeatures() {
 	polls.Register(a.Router)
 	polls.RegisterTimers(a.Mux)
 
+	// Deadlines and reminders (issue 6): /deadline (/hanchot), /deadlines (/dshanchot), /remind
+	// (/nhac), /cancel (/huy), their timers ("deadline.remind", "deadline.passed",
+	// "remind.once"), the pledge's sign-by reminders (pledges.OnDeadline) and the recurring
+	// reminders of the config ("cron.plan", "cron.send"). See app/deadlines.go.
+	a.wireDeadlines(pledges)
+
 	// Privacy (issue 8): /forget_me (/xoadulieu) deletes a person's links, names and pending
 	// join requests in every bloc, and says what the audit log keeps.
 	handlers.NewPrivacy(a.Store, a.Log).Register(a.Router)

@@ -171,6 +171,34 @@ func ActionRate(personID, window int64) string {
 	return "{a:" + strconv.FormatInt(personID, 10) + "}:" + strconv.FormatInt(window, 10)
 }
 
+// Deadlines is a hash: deadline or reminder id -> its JSON (deadlines, /remind reminders and the
+// reminders of tied deadlines such as "p2024" for the pledge's sign-by date).
+func (c Chat) Deadlines() string { return c.k("dl") }
+
+// DeadlinesByTime is a sorted set: id of a pending deadline or reminder -> its time (unix ms).
+func (c Chat) DeadlinesByTime() string { return c.k("dl:t") }
+
+// SendRate is the shared limiter's sorted set of the chat's recent messages: "f:<token>" while
+// a message is in flight, "d:<token>" once answered, scored by the time (µs) until which it
+// counts against the chat's limit.
+func (c Chat) SendRate() string { return c.k("rate") }
+
+// SendPause is the time (µs) until which sends to the chat wait after a 429.
+func (c Chat) SendPause() string { return c.k("rate:pause") }
+
+// RateGlobal is the shared limiter's theoretical arrival time of the next message overall (µs).
+const RateGlobal = "{r:global}:tat"
+
+// RateGlobalFlight is the shared limiter's sorted set of recent messages overall, as SendRate.
+const RateGlobalFlight = "{r:global}:flight"
+
+// RateGlobalInteractive is set (briefly) while an interactive message waits for a place, so
+// bulk messages of every replica step aside.
+const RateGlobalInteractive = "{r:global}:interactive"
+
+// RateGlobalPause is the time (µs) until which every send waits after a global 429.
+const RateGlobalPause = "{r:global}:pause"
+
 // Durable is a stamp (unix ms) written right before WAIT after a critical change of the chat,
 // so that WAIT covers the change even when the script that made it was a replay.
 func (c Chat) Durable() string { return c.k("durable") }
