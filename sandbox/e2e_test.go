@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -247,6 +248,16 @@ func TestBrowser(t *testing.T) {
 	b.botAfter(last)
 	b.do("back to the group", chromedp.Click(chromedp.CSS(`.chat-item[data-kind="group"]`)))
 	b.until("the group", `document.getElementById('chat-title').textContent === 'Khối thi đua Tây Ninh'`)
+
+	// A file sent from the page shows as a document in the chat.
+	evidence := filepath.Join(t.TempDir(), "bien-ban.txt")
+	if err := os.WriteFile(evidence, []byte("Biên bản trao nhà tình nghĩa"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	last = b.lastID()
+	b.do("sending a file", chromedp.SetUploadFiles(chromedp.ID("file"), []string{evidence}))
+	b.until("the document", fmt.Sprintf(`[...document.querySelectorAll('#messages .msg.out')].some(m =>
+		Number(m.dataset.id) > %d && m.querySelector('a.doc') && m.querySelector('a.doc').getAttribute('download') === 'bien-ban.txt')`, last))
 
 	// The admin opens a chair ballot with a deadline in two hours.
 	b.as(admin.User.ID, admin.User.FirstName)

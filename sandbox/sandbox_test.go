@@ -335,3 +335,31 @@ func TestRealRedis(t *testing.T) {
 		t.Fatalf("a used database was accepted: %v", err)
 	}
 }
+
+// A person sends a file from the page and reports an achievement as a reply to it: the bot
+// keeps the file as evidence.
+func TestUploadEvidence(t *testing.T) {
+	r := startSandbox(t, Options{})
+	ev := r.subscribe(t)
+	minh := r.People[1].User
+	var doc jsonMessage
+	code := r.post(t, "/api/upload", uploadRequest{As: minh.ID, Chat: r.Group.ID, Name: "bien-ban.pdf",
+		Data: []byte("%PDF-1.4 biên bản"), Caption: "Biên bản trao nhà"}, &doc)
+	if code != 200 || doc.Document == nil || doc.Document.Name != "bien-ban.pdf" || doc.Text != "Biên bản trao nhà" {
+		t.Fatalf("upload: %d %+v", code, doc)
+	}
+	r.post(t, "/api/send", sendRequest{As: minh.ID, Chat: r.Group.ID, ReplyTo: doc.ID,
+		Text: "/baocao Trao nhà tình nghĩa #an_sinh"}, nil)
+	ev.wait(t, 0, botMessage(r.Group.ID, "Đã ghi nhận thành tích", "bien-ban.pdf"))
+
+	var bad map[string]string
+	for _, req := range []uploadRequest{
+		{As: minh.ID, Chat: r.Group.ID, Name: "../x", Data: []byte("x")},
+		{As: minh.ID, Chat: r.Group.ID, Name: "x.txt"},
+		{As: minh.ID, Chat: r.Group.ID, Name: "big.bin", Data: make([]byte, maxUpload+1)},
+	} {
+		if code := r.post(t, "/api/upload", req, &bad); code == 200 {
+			t.Errorf("upload %q (%d bytes) accepted", req.Name, len(req.Data))
+		}
+	}
+}

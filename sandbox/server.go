@@ -24,6 +24,7 @@ var webFS embed.FS
 //	GET  /api/events          server-sent events: "snapshot" first, then "message", "edit",
 //	                          "delete", "chat" and "clock"
 //	POST /api/send            {"as": user id, "chat": chat id, "text": "...", "replyTo": id}
+//	POST /api/upload          {"as", "chat", "name", "data": base64, "caption"}: a document
 //	POST /api/press           {"as", "chat", "message", "row", "col"}: the callback answer
 //	POST /api/clock           {"op": "hour" | "day" | "next"}: the new simulated time
 //	GET  /api/file/{fileID}   a document's bytes (the .xlsx export)
@@ -35,6 +36,7 @@ func (s *Sandbox) Handler() http.Handler {
 	mux.HandleFunc("GET /api/events", s.serveEvents)
 	mux.HandleFunc("GET /api/state", s.serveState)
 	mux.HandleFunc("POST /api/send", s.serveSend)
+	mux.HandleFunc("POST /api/upload", s.serveUpload)
 	mux.HandleFunc("POST /api/press", s.servePress)
 	mux.HandleFunc("POST /api/clock", s.serveClock)
 	mux.HandleFunc("GET /api/file/{id}", s.serveFile)
@@ -366,6 +368,47 @@ func (s *Sandbox) serveSend(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.messageJSON(m))
 }
 
+type uploadRequest struct {
+	As      int64  `json:"as"`
+	Chat    int64  `json:"chat"`
+	Name    string `json:"name"`
+	Data    []byte `json:"data"` // base64 in JSON
+	Caption string `json:"caption"`
+}
+
+// maxUpload is the largest document the page uploads (the bot keeps evidence files).
+const maxUpload = 10 << 20
+
+// serveUpload sends a document as the person, e.g. evidence to reply to with /baocao.
+func (s *Sandbox) serveUpload(w http.ResponseWriter, r *http.Request) {
+	var req uploadRequest
+	if !readJSONLimit(w, r, &req, maxUpload*4/3+(64<<10)) {
+		return
+	}
+	u, c, err := s.actor(req.As, req.Chat)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	name := strings.TrimSpace(req.Name)
+	switch {
+	case name == "" || !utf8.ValidString(name) || len(name) > 255 || strings.ContainsAny(name, "/\\\x00"):
+		writeError(w, http.StatusBadRequest, "Tên tệp không hợp lệ.")
+		return
+	case len(req.Data) == 0:
+		writeError(w, http.StatusBadRequest, "Tệp trống.")
+		return
+	case len(req.Data) > maxUpload:
+		writeError(w, http.StatusRequestEntityTooLarge, "Tệp quá lớn (tối đa 10 MB).")
+		return
+	case utf8.RuneCountInString(req.Caption) > 1024:
+		writeError(w, http.StatusBadRequest, "Chú thích quá dài (tối đa 1024 ký tự).")
+		return
+	}
+	m := u.SendDocument(c, name, req.Data, strings.TrimSpace(req.Caption))
+	writeJSON(w, http.StatusOK, s.messageJSON(m))
+}
+
 type pressRequest struct {
 	As      int64 `json:"as"`
 	Chat    int64 `json:"chat"`
@@ -481,7 +524,11 @@ func (s *Sandbox) serveFile(w http.ResponseWriter, r *http.Request) {
 }
 
 func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	return readJSONLimit(w, r, v, 64<<10)
+}
+
+func readJSONLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	if err := dec.Decode(v); err != nil {
 		writeError(w, http.StatusBadRequest, "bad request: "+err.Error())
 		return false

@@ -612,6 +612,24 @@
     input.focus();
   }
 
+  // upload sends a file as the person, with what they typed as its caption.
+  function upload(file) {
+    if (!file || !S.me || !S.chatId) return;
+    if (file.size > 10 * 1024 * 1024) { toast('Tệp quá lớn (tối đa 10 MB).'); return; }
+    const reader = new FileReader();
+    reader.onload = async () => {
+      const url = String(reader.result);
+      const data = url.slice(url.indexOf(',') + 1);
+      const input = $('input');
+      const res = await api('/api/upload', { as: S.me.id, chat: S.chatId, name: file.name, data, caption: input.value.trim() });
+      if (res.error) { toast(res.error); return; }
+      input.value = '';
+      autosize();
+    };
+    reader.onerror = () => toast('Không đọc được tệp.');
+    reader.readAsDataURL(file);
+  }
+
   async function press(m, r, c, btn) {
     const b = m.buttons[r][c];
     if (!b.callback) {
@@ -695,6 +713,11 @@
     $('adv-day').addEventListener('click', () => moveClock('day'));
     $('adv-next').addEventListener('click', () => moveClock('next'));
     $('cmd-button').addEventListener('click', toggleCommands);
+    $('attach').addEventListener('click', () => $('file').click());
+    $('file').addEventListener('change', (e) => {
+      upload(e.target.files[0]);
+      e.target.value = '';
+    });
     $('alert-ok').addEventListener('click', () => { $('alert').hidden = true; });
     $('chat-header').addEventListener('click', () => document.body.classList.remove('in-chat'));
     connect();
