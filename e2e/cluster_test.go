@@ -55,7 +55,7 @@ func TestRedisCluster(t *testing.T) {
 	cfg := botConfig(t, "")
 	listen := freeAddr(t)
 	var ps procs
-	ps.add(proctest.Start(t, botEnv(sim, cfg, "REDIS_CLUSTER_ADDRS", strings.Join(addrs, ","), "BOT_MODE", "webhook",
+	bot := ps.add(proctest.Start(t, botEnv(sim, cfg, "REDIS_CLUSTER_ADDRS", strings.Join(addrs, ","), "BOT_MODE", "webhook",
 		"WEBHOOK_URL", "http://"+listen+"/telegram", "WEBHOOK_LISTEN", listen)))
 	if err := sim.WaitFor(60*time.Second, func() bool { return sim.WebhookURL() != "" }); err != nil {
 		t.Fatalf("no webhook: %v\n%s", err, ps.out())
@@ -138,6 +138,11 @@ func TestRedisCluster(t *testing.T) {
 	if n, _ := cc.ClusterCountKeysInSlot(ctx, int(slot)).Result(); n < 5 {
 		t.Fatalf("only %d keys in the chat's slot", n)
 	}
+	t0 := time.Now()
+	if err := bot.Stop(30 * time.Second); err != nil {
+		t.Errorf("SIGTERM: %v", err)
+	}
+	t.Logf("stopped in %v", time.Since(t0))
 	if len(silent) > 0 {
 		t.Logf("commands that answered nothing when typed bare (not a cluster matter): %v", silent)
 	}

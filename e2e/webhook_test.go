@@ -115,6 +115,14 @@ func TestWebhookReplicasSurviveAKill(t *testing.T) {
 	if s, _ := rdb.Get(context.Background(), rkeys.WebhookSecret).Result(); len(s) != 64 {
 		t.Errorf("shared webhook secret %q", s)
 	}
+	// SIGTERM: each replica stops taking deliveries, finishes those in flight and exits cleanly.
+	for i, r := range replicas {
+		t0 := time.Now()
+		if err := r.Stop(30 * time.Second); err != nil {
+			t.Errorf("replica %d did not stop cleanly on SIGTERM: %v", i+1, err)
+		}
+		t.Logf("replica %d stopped in %v", i+1, time.Since(t0).Round(time.Millisecond))
+	}
 	if out := ps.out(); strings.Contains(out, "panic") || strings.Contains(out, "DATA RACE") {
 		t.Fatalf("a replica panicked or raced:\n%s", out)
 	}

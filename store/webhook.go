@@ -29,10 +29,11 @@ func (s *Store) SharedWebhookSecret(ctx context.Context, candidate string) (stri
 	return v, nil
 }
 
-// handledDone is how long a handled update is remembered: longer than Telegram keeps
-// redelivering an update whose answer it missed in practice (minutes), shorter than the
-// memory a busy bot can spare. The store scripts' own dedupe records outlive it.
-const handledDone = 6 * time.Hour
+// handledDone is how long a handled update is remembered: longer than Telegram goes on
+// redelivering an update whose answer it missed (minutes, in practice), short enough that a
+// busy bot's markers (~80 bytes each) stay small. The store scripts' own dedupe records are
+// what guarantees exactly-once changes; these only spare repeated replies.
+const handledDone = time.Hour
 
 var claimUpdateScript = redis.NewScript(`
 local v = redis.call('GET', KEYS[1])
