@@ -44,6 +44,19 @@ type Options struct {
 	Start time.Time
 	// Log receives the bot's and the sandbox's log lines. Default: warnings to io.Discard.
 	Log *slog.Logger
+	// Configure, when set, changes the bot's configuration before it is built.
+	Configure func(*config.Config)
+}
+
+// DemoRecurring is the sandbox's recurring reminder, as a bloc would configure one: Monday
+// mornings, every bloc.
+var DemoRecurring = config.CronItem{
+	Name: "bao-cao-tuan",
+	Spec: "CRON_TZ=Asia/Ho_Chi_Minh 0 8 * * 1",
+	Text: map[string]string{
+		"vi": "Nhắc: các đơn vị cập nhật thành tích tuần qua bằng /baocao.",
+		"en": "Reminder: units, please report last week's achievements with /report.",
+	},
 }
 
 // Token is the simulated bot's token; it is no real token.
@@ -135,6 +148,10 @@ func New(opts Options) (sb *Sandbox, err error) {
 	cfg.Limits.GroupPerMinute = 100000
 	cfg.Limits.GlobalPerSecond = 100000
 	cfg.Limits.PrivateInterval = time.Millisecond
+	cfg.Recurring = []config.CronItem{DemoRecurring}
+	if opts.Configure != nil {
+		opts.Configure(&cfg)
+	}
 	s.Config = cfg
 
 	ao := app.Options{Clock: s.Clock, Log: s.log}

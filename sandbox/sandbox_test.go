@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"thiduabot/clock"
+	"thiduabot/config"
 	"thiduabot/internal/redistest"
 	"thiduabot/internal/tayninh"
 	"thiduabot/scheduler"
@@ -188,7 +189,7 @@ func TestClock(t *testing.T) {
 	}
 	fired := make(chan firing, 10)
 	var clk *clock.Fake
-	r := startSandbox(t, Options{}, func(sb *Sandbox) {
+	r := startSandbox(t, Options{Configure: noRecurring}, func(sb *Sandbox) {
 		clk = sb.Clock
 		sb.App.Mux["sandbox.test"] = func(_ context.Context, tm scheduler.Timer, _ time.Duration) error {
 			fired <- firing{tm.ID, clk.Now()}
@@ -361,5 +362,57 @@ func TestUploadEvidence(t *testing.T) {
 		if code := r.post(t, "/api/upload", req, &bad); code == 200 {
 			t.Errorf("upload %q (%d bytes) accepted", req.Name, len(req.Data))
 		}
+	}
+}
+
+// A deadline's reminders fire as the clock moves: "next" lands on each one in turn (7, 3 and 1
+// days before at 08:00, 2 hours before), then the deadline itself.
+func TestDeadlineRemindersOnTheClock(t *testing.T) {
+	r := startSandbox(t, Options{Configure: noRecurring})
+	ev := r.subscribe(t)
+	admin := r.People[0].User
+	r.post(t, "/api/send", sendRequest{As: admin.ID, Chat: r.Group.ID, Text: "/hanchot 25/01/2024 17:00 Nộp báo cáo thi đua"}, nil)
+	_, i := ev.wait(t, 0, botMessage(r.Group.ID, "Nộp báo cáo thi đua"))
+	var labels []string
+	for range 6 {
+		var c clockAnswer
+		r.post(t, "/api/clock", clockRequest{Op: "next"}, &c)
+		if c.None {
+			break
+		}
+		labels = append(labels, c.Label)
+		var e sseEvent
+		e, i = ev.wait(t, i, botMessage(r.Group.ID, "Nộp báo cáo thi đua"))
+		if m := decodeMessage(t, e); m.Time != c.Label[11:] {
+			t.Errorf("a message at %s after moving to %s: %q", m.Time, c.Label, m.Text)
+		}
+		if strings.HasPrefix(c.Label, "25/01/2024 17:00") {
+			break
+		}
+	}
+	want := []string{"18/01/2024 08:00", "22/01/2024 08:00", "24/01/2024 08:00", "25/01/2024 15:00", "25/01/2024 17:00"}
+	if strings.Join(labels, ",") != strings.Join(want, ",") {
+		t.Errorf("the clock stopped at %v, want %v", labels, want)
+	}
+}
+
+func noRecurring(c *config.Config) { c.Recurring = nil }
+
+// The demo's recurring reminder goes out on Monday morning; "next" gets there.
+func TestRecurringReminder(t *testing.T) {
+	r := startSandbox(t, Options{})
+	ev := r.subscribe(t)
+	for range 5 {
+		var c clockAnswer
+		if r.post(t, "/api/clock", clockRequest{Op: "next"}, &c); c.None {
+			t.Fatal("nothing pending")
+		}
+		if c.Label == "22/01/2024 08:00" {
+			break
+		}
+	}
+	ev.wait(t, 0, botMessage(r.Group.ID, "cập nhật thành tích tuần qua"))
+	if got := r.Clock.Now(); !got.Equal(time.Date(2024, 1, 22, 1, 0, 0, 0, time.UTC)) {
+		t.Errorf("clock at %v", got)
 	}
 }
