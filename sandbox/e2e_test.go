@@ -209,7 +209,20 @@ func TestBrowser(t *testing.T) {
 	last := b.lastID()
 	b.say("/donvi")
 	b.until("my message on the right", fmt.Sprintf(`[...document.querySelectorAll('#messages .msg.out')].some(m => Number(m.dataset.id) > %d && m.textContent.includes('/donvi'))`, last))
-	b.botAfter(last, "7 đơn vị", units[0], tayninh.People[0])
+	unitsMsg := b.botAfter(last, "7 đơn vị", units[0], tayninh.People[0])
+
+	// Replying to a message by hand: hover it, press ↩, type.
+	var at struct{ X, Y float64 }
+	b.eval(fmt.Sprintf(`(() => { const e = document.getElementById('m%d_%d'); e.scrollIntoView({block: 'center'});
+		const r = e.getBoundingClientRect(); return {X: r.left + 20, Y: r.top + r.height / 2} })()`, g, unitsMsg), &at)
+	b.do("hovering the bot's answer", chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, at.X, at.Y))
+	b.do("pressing reply", chromedp.Click(chromedp.CSS(fmt.Sprintf("#m%d_%d .reply-btn", g, unitsMsg))))
+	b.until("the reply bar", `!document.getElementById('reply-bar').hidden && document.getElementById('reply-to-text').textContent.includes('7 đơn vị')`)
+	last = b.lastID()
+	b.say("Cảm ơn bot")
+	b.until("my reply quoting the bot", fmt.Sprintf(`[...document.querySelectorAll('#messages .msg.out')].some(m =>
+		Number(m.dataset.id) > %d && m.querySelector('.quote') && m.querySelector('.quote').textContent.includes('7 đơn vị'))`, last))
+	b.until("the reply bar to close", `document.getElementById('reply-bar').hidden`)
 
 	// What people type is shown as text, never as markup.
 	last = b.lastID()
