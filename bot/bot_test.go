@@ -177,3 +177,29 @@ func TestEditsAreSpaced(t *testing.T) {
 		}
 	}
 }
+
+// A person's reply does not wait behind a fan-out of bulk messages.
+func TestInteractiveBeforeBulk(t *testing.T) {
+	m := NewMemLimiter(Limits{GroupPerMinute: 1000, GlobalPerSecond: 50})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	for i := 0; i < 200; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = m.Wait(ctx, int64(-1000-i), true)
+		}()
+	}
+	time.Sleep(50 * time.Millisecond) // let the bulk senders line up (setup, not a wait for time to pass)
+	start := time.Now()
+	if err := m.Wait(ctx, -1, false); err != nil {
+		t.Fatal(err)
+	}
+	// At 50 a second, 200 bulk sends take 4s; the reply goes within a couple of token intervals.
+	if d := time.Since(start); d > 200*time.Millisecond {
+		t.Fatalf("the interactive send waited %v behind bulk sends", d)
+	}
+	cancel()
+	wg.Wait()
+}

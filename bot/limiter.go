@@ -24,6 +24,8 @@ type MemLimiter struct {
 	lim    Limits
 	global *rate.Limiter
 
+	bulkGate sync.Mutex // one bulk sender at a time takes global tokens
+
 	mu          sync.Mutex
 	chats       map[int64]*chatWindow
 	interactive int
@@ -114,18 +116,24 @@ func (m *MemLimiter) Wait(ctx context.Context, chatID int64, bulk bool) error {
 			return err
 		}
 	}
-	for bulk {
+	if !bulk {
+		return m.global.Wait(ctx)
+	}
+	// Bulk sends take the global tokens one sender at a time and only while no interactive
+	// reply waits, so a fan-out of thousands never queues ahead of a person's reply.
+	m.bulkGate.Lock()
+	defer m.bulkGate.Unlock()
+	for {
 		m.mu.Lock()
 		busy := m.interactive > 0
 		m.mu.Unlock()
 		if !busy {
-			break
+			return m.global.Wait(ctx)
 		}
-		if err := sleep(ctx, 5*time.Millisecond); err != nil {
+		if err := sleep(ctx, 2*time.Millisecond); err != nil {
 			return err
 		}
 	}
-	return m.global.Wait(ctx)
 }
 
 // Pause stops sends to a chat (0: every chat) for d.
