@@ -279,10 +279,12 @@ local excl = -1
 if pos == 'deputy' then excl = tonumber(redis.call('HGET', BLOC, 'chair:' .. year) or '-1') end
 local cands, elig, cs, es = {}, {}, ',', ','
 for _, u in ipairs(units) do
-  elig[#elig + 1] = u
+  -- Separate tables: an encoder (miniredis's cjson in the sandbox) may take a table met twice
+  -- for a cycle.
+  elig[#elig + 1] = {id = u.id, n = u.n}
   es = es .. u.id .. ','
   if u.id ~= excl then
-    cands[#cands + 1] = u
+    cands[#cands + 1] = {id = u.id, n = u.n}
     cs = cs .. u.id .. ','
   end
 end
