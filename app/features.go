@@ -40,7 +40,8 @@ func (a *App) wireFeatures() {
 	// (/nhac), /cancel (/huy), their timers ("deadline.remind", "deadline.passed",
 	// "remind.once"), the pledge's sign-by reminders (pledges.OnDeadline) and the recurring
 	// reminders of the config ("cron.plan", "cron.send"). See app/deadlines.go.
-	a.wireDeadlines(pledges)
+	deadlines := a.wireDeadlines(pledges)
+	ballots.OnDeadline = deadlines.OnBallotDeadline
 
 	// Privacy (issue 8): /forget_me (/xoadulieu) deletes a person's links, names and pending
 	// join requests in every bloc, and says what the audit log keeps.

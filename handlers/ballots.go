@@ -68,6 +68,10 @@ type Ballots struct {
 	// newer than the last one queued for that message (votes answered out of order must not
 	// show an older turnout, and nothing may redraw a closed ballot as open).
 	edits editOrder
+
+	// OnDeadline, when set, is told of every ballot that opens with a deadline (the reminders
+	// feature names the units that have not voted yet).
+	OnDeadline func(ctx context.Context, chatID int64, ballotID string, at time.Time) error
 }
 
 // NewBallots returns the ballot handlers. rt sends the announcements of the deadline timer.
@@ -88,6 +92,7 @@ func (h *Ballots) Register(r *bot.Router) {
 	r.Command(bot.CommandInfo{Names: []string{"closevote", "dongphieu"}, MenuKey: "cmd.closevote", Group: true}, h.closeVote)
 	r.Command(bot.CommandInfo{Names: []string{"ballotrules", "quytacbau"}, MenuKey: "cmd.ballotrules", Group: true}, h.rules)
 	r.Callback(ballotVoteKind, h.vote)
+	r.SelfDeduped(ballotVoteKind) // one script per vote; a replay only answers the press
 	r.Callback(ballotElectKind, h.electPick)
 	r.Callback(ballotDeadlineKind, h.deadlinePick)
 	r.Callback(ballotCloseKind, h.closePick)
@@ -477,7 +482,15 @@ func (h *Ballots) schedule(ctx context.Context, chat int64, card *store.BallotCa
 		return nil
 	}
 	payload, _ := json.Marshal(map[string]string{"b": card.ID})
-	return h.timers.Schedule(ctx, scheduler.Timer{ID: h.timerID(chat, card.ID), Kind: BallotCloseKind, ChatID: chat, At: dl, Payload: payload})
+	if err := h.timers.Schedule(ctx, scheduler.Timer{ID: h.timerID(chat, card.ID), Kind: BallotCloseKind, ChatID: chat, At: dl, Payload: payload}); err != nil {
+		return err
+	}
+	if h.OnDeadline != nil {
+		if err := h.OnDeadline(ctx, chat, card.ID, dl); err != nil {
+			h.log.Warn("ballot reminders not scheduled", "chat", chat, "ballot", card.ID, "err", err)
+		}
+	}
+	return nil
 }
 
 // open opens a ballot, schedules its deadline and posts it with its candidate buttons.

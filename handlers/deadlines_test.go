@@ -561,14 +561,12 @@ func dlUnitButton(t *testing.T, m telegramsim.Message, unit string) string {
 }
 
 // An open ballot's deadline: /deadlines shows it with the units still to vote; its reminders
-// (scheduled through OnBallotDeadline, which the ballot feature is to call when it opens a
-// ballot with a deadline) name only those units, and stop when all have voted. The ballot
+// (scheduled through OnBallotDeadline when the ballot opens) name only those units, and stop when all have voted. The ballot
 // announces its own result: no summary from the reminders.
 func TestBallotDeadlineReminders(t *testing.T) {
 	env := testbot.New(t)
 	env.SetupBloc()
 	env.Clock.Set(ictTime(1, 6, 9, 0))
-	ctx := context.Background()
 	ballot := env.Say(env.Admin, "/baucu truong 10/06 17:00")
 	for i := 0; i < 3; i++ {
 		env.Press(env.People[i], ballot, dlUnitButton(t, ballot, env.Units[0]))
@@ -576,15 +574,8 @@ func TestBallotDeadlineReminders(t *testing.T) {
 	list := env.Say(env.People[5], "/dshanchot")
 	dlMust(t, "/dshanchot", list.Text, "Bỏ phiếu bầu Khối trưởng năm 2024", "17:00 Thứ Hai 10/06/2024", "Còn 4/7 đơn vị")
 
-	open, err := env.App.Store.OpenBallots(ctx, env.Group.ID)
-	if err != nil || len(open) != 1 {
-		t.Fatalf("open ballots: %v %v", open, err)
-	}
-	dl := handlers.NewDeadlines(env.App.Store, env.App.Timers, env.App.Runtime.Sender(), env.Clock, nil,
-		handlers.DeadlineSettings{Plan: domain.DefaultReminderPlan(), DefaultTime: domain.TimeOfDay{Hour: 17}, StaleAfter: 6 * time.Hour})
-	if err := dl.OnBallotDeadline(ctx, env.Group.ID, open[0].Card.ID, open[0].Card.DeadlineTime()); err != nil {
-		t.Fatal(err)
-	}
+	// The ballot feature scheduled the reminders when the ballot opened (app wires
+	// ballots.OnDeadline to OnBallotDeadline).
 	dlAt(env, ictTime(3, 6, 8, 0))
 	m := env.WaitBot(testbot.Containing("Nhắc hạn chót", "Bỏ phiếu bầu Khối trưởng năm 2024"))
 	dlMust(t, "ballot reminder", m.Text, "Đơn vị chưa bỏ phiếu (4/7)", "còn 7 ngày 9 giờ", env.Units[3], env.Units[6])
