@@ -159,11 +159,10 @@ func TestSentinelFailovers(t *testing.T) {
 		t.Fatalf("someone got no answer: %v\n%s", err, ps.out())
 	}
 
+	// Whichever node the sentinels settled on (they may switch again once the killed node is
+	// back) must hold every acknowledged request.
 	final := master()
 	defer final.Close()
-	if final.(*redis.Client).Options().Addr != m.Addr {
-		t.Fatalf("final master %s, want %s", final.(*redis.Client).Options().Addr, m.Addr)
-	}
 	var acked, told, total int
 	for _, b := range blocs {
 		reqs, audits := requestsOf(t, final, b.g.ID)
