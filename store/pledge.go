@@ -233,7 +233,7 @@ func (s *Store) PostPledge(ctx context.Context, chatID int64, op Op, year int, b
 	k := pledgeKeysOf(chatID)
 	ck := rkeys.ForChat(chatID)
 	hash := p.Version()
-	res, err := s.Run(ctx, postPledgeScript, chatID, op, []string{k.meta, k.ver, ck.Counter(), ck.Units()},
+	res, err := s.RunDurable(ctx, postPledgeScript, chatID, op, []string{k.meta, k.ver, ck.Counter(), ck.Units()},
 		year, hash, pledgeArg(p, by))
 	if err != nil {
 		return PostResult{}, err
@@ -277,7 +277,7 @@ type AmendResult struct {
 // pledge and domain.ErrPledgeUnchanged when the text is the same as the current version's.
 func (s *Store) AmendPledge(ctx context.Context, chatID int64, op Op, by domain.Person, p domain.Pledge) (AmendResult, error) {
 	k := pledgeKeysOf(chatID)
-	res, err := s.Run(ctx, amendPledgeScript, chatID, op, []string{k.meta, k.ver, rkeys.ForChat(chatID).Counter()},
+	res, err := s.RunDurable(ctx, amendPledgeScript, chatID, op, []string{k.meta, k.ver, rkeys.ForChat(chatID).Counter()},
 		p.Version(), pledgeArg(p, by))
 	if err != nil {
 		return AmendResult{}, err
@@ -365,7 +365,7 @@ type SignResult struct {
 func (s *Store) SignPledge(ctx context.Context, chatID int64, op Op, signer domain.Person, seq int) (SignResult, error) {
 	k := pledgeKeysOf(chatID)
 	ck := rkeys.ForChat(chatID)
-	res, err := s.Run(ctx, signPledgeScript, chatID, op, []string{k.meta, k.sig, ck.Members(), ck.Units(), k.ver},
+	res, err := s.RunDurable(ctx, signPledgeScript, chatID, op, []string{k.meta, k.sig, ck.Members(), ck.Units(), k.ver},
 		seq, personArg(signer))
 	if err != nil {
 		return SignResult{}, err
