@@ -4,17 +4,23 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
+
+// maxIdleConns is how many idle connections to the Bot API are kept for reuse.
+const maxIdleConns = 256
 
 // API is a thin, context-aware, token-safe client of the Bot API over go-telegram-bot-api.
 type API struct {
@@ -29,8 +35,14 @@ func NewAPI(token, baseURL string, timeout time.Duration) *API {
 	if timeout <= 0 {
 		timeout = 15 * time.Second
 	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	// Keep a connection per request in flight: with the default two idle connections per
+	// host, concurrent sends (answers, replies, edits) opened and closed a connection (a TLS
+	// handshake, against api.telegram.org) for nearly every request.
+	tr.MaxIdleConnsPerHost = maxIdleConns
+	tr.MaxIdleConns = maxIdleConns
 	return &API{token: token, baseURL: strings.TrimRight(baseURL, "/"), timeout: timeout,
-		client: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}}
+		client: &http.Client{Transport: tr}}
 }
 
 // ctxClient gives go-telegram-bot-api's context-less requests a context and a deadline.
@@ -110,17 +122,71 @@ func (a *API) Call(ctx context.Context, method string, params tgbotapi.Params, o
 	return a.call(ctx, method, params, out)
 }
 
+// call is the library's MakeRequest (a form POST to /bot<token>/<method>, the answer's ok,
+// error_code, description and parameters) without its costs per request: a url.Values map and
+// its sorted encoding, a json.Decoder with its buffers, a full decoding of the answer's result
+// when the caller does not want it.
 func (a *API) call(ctx context.Context, method string, params tgbotapi.Params, out any) error {
-	resp, err := a.tg(ctx).MakeRequest(method, params)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.baseURL+"/bot"+a.token+"/"+method, strings.NewReader(encodeForm(params)))
 	if err != nil {
 		return a.wrap(method, err)
 	}
-	if out != nil && resp != nil {
-		if err := json.Unmarshal(resp.Result, out); err != nil {
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := a.client.Do(req)
+	if err != nil {
+		return a.wrap(method, err)
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	buf.Reset()
+	_, err = buf.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return a.wrap(method, err)
+	}
+	var r apiResponse
+	if err := json.Unmarshal(buf.Bytes(), &r); err != nil {
+		return a.wrap(method, err)
+	}
+	if !r.OK {
+		return a.wrap(method, &tgbotapi.Error{Code: r.ErrorCode, Message: r.Description, ResponseParameters: r.Parameters})
+	}
+	if out != nil {
+		if err := json.Unmarshal(r.Result, out); err != nil {
 			return &Error{Method: method, Code: 0, Desc: "decode result: " + a.redact(err.Error())}
 		}
 	}
 	return nil
+}
+
+// apiResponse is a Bot API answer; the result is decoded only when the caller wants it.
+type apiResponse struct {
+	OK          bool                        `json:"ok"`
+	Result      json.RawMessage             `json:"result"`
+	ErrorCode   int                         `json:"error_code"`
+	Description string                      `json:"description"`
+	Parameters  tgbotapi.ResponseParameters `json:"parameters"`
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// encodeForm is url.Values.Encode of the parameters (in any order: Telegram does not care).
+func encodeForm(p tgbotapi.Params) string {
+	n := 0
+	for k, v := range p {
+		n += len(k) + len(v) + 2
+	}
+	var b strings.Builder
+	b.Grow(n + n/8)
+	for k, v := range p {
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(k))
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(v))
+	}
+	return b.String()
 }
 
 // Chattable calls one of the library's request configs (for file uploads).
@@ -157,9 +223,15 @@ func (a *API) GetUpdates(ctx context.Context, offset int64, timeout time.Duratio
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout+a.timeout)
 	defer cancel()
-	var ups []tgbotapi.Update
-	err := a.call(ctx, "getUpdates", p, &ups)
-	return ups, err
+	var raw json.RawMessage
+	if err := a.call(ctx, "getUpdates", p, &raw); err != nil {
+		return nil, err
+	}
+	ups, err := decodeUpdates(raw) // only what the runtime reads (wire.go)
+	if err != nil {
+		return nil, &Error{Method: "getUpdates", Desc: "decode result: " + a.redact(err.Error())}
+	}
+	return ups, nil
 }
 
 // Redact removes the token from any text (for logs).

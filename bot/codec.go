@@ -5,8 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"hash"
+	"io"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // MaxCallbackData is Telegram's limit on callback data, in bytes.
@@ -18,17 +21,31 @@ var ErrBadCallback = errors.New("callback data is not valid")
 
 // Codec encodes button data compactly and signs it, binding it to the chat it was sent to:
 // "kind|arg|arg|mac", the mac being 8 base64 characters (48 bits) of an HMAC-SHA256.
-type Codec struct{ key []byte }
+type Codec struct {
+	key []byte
+	// macs keeps keyed HMACs for reuse: every button drawn and pressed is signed or checked.
+	macs sync.Pool
+}
 
 // NewCodec returns a codec with a secret key.
 func NewCodec(key []byte) *Codec { return &Codec{key: key} }
 
 func (c *Codec) mac(chatID int64, payload string) string {
-	h := hmac.New(sha256.New, c.key)
-	h.Write([]byte(strconv.FormatInt(chatID, 10)))
-	h.Write([]byte{0})
-	h.Write([]byte(payload))
-	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))[:8]
+	h, _ := c.macs.Get().(hash.Hash)
+	if h == nil {
+		h = hmac.New(sha256.New, c.key)
+	} else {
+		h.Reset()
+	}
+	var b [24]byte
+	h.Write(append(strconv.AppendInt(b[:0], chatID, 10), 0))
+	_, _ = io.WriteString(h, payload)
+	var sum [sha256.Size]byte
+	// The first 6 bytes are the first 8 base64 characters.
+	var out [8]byte
+	base64.RawURLEncoding.Encode(out[:], h.Sum(sum[:0])[:6])
+	c.macs.Put(h)
+	return string(out[:])
 }
 
 // Encode builds button data. Kind and args may not contain '|'. It panics when the result

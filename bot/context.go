@@ -92,6 +92,12 @@ func (c *Context) Edit(messageID int, text string, buttons [][]Button) {
 	c.rt.sender.Edit(c.Update.ChatID, messageID, text, buttons)
 }
 
+// EditFunc edits a message of the chat (debounced) with content rendered when the edit is
+// sent: render reads the state then, once per edit however many changes came before it.
+func (c *Context) EditFunc(messageID int, render func() (string, [][]Button, bool)) {
+	c.rt.sender.EditFunc(c.Update.ChatID, messageID, render)
+}
+
 // EditNow edits a message without waiting for the edit interval (a page turned by a button).
 func (c *Context) EditNow(ctx context.Context, messageID int, text string, buttons [][]Button) error {
 	return c.rt.sender.EditNow(ctx, c.Update.ChatID, messageID, text, buttons)

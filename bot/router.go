@@ -24,6 +24,9 @@ type Router struct {
 	infos     []CommandInfo
 	callbacks map[string]HandlerFunc
 	prompts   map[string]HandlerFunc
+	// deduped are the commands and button kinds whose handlers need no webhook claim, with
+	// the updates it applies to (nil: all).
+	deduped map[string]func(*Update) bool
 	// Text handles plain messages that are neither commands nor prompt replies (may be nil).
 	Text HandlerFunc
 	// Unknown handles a command no one registered.
@@ -32,7 +35,8 @@ type Router struct {
 
 // NewRouter returns an empty router.
 func NewRouter() *Router {
-	return &Router{commands: map[string]HandlerFunc{}, callbacks: map[string]HandlerFunc{}, prompts: map[string]HandlerFunc{}}
+	return &Router{commands: map[string]HandlerFunc{}, callbacks: map[string]HandlerFunc{}, prompts: map[string]HandlerFunc{},
+		deduped: map[string]func(*Update) bool{}}
 }
 
 // Command registers a command under all its names.
@@ -73,4 +77,26 @@ func (r *Router) CommandNames() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// SelfDeduped marks commands (their names) and button kinds whose handlers make a duplicate
+// delivery of an update harmless by themselves: the state change is one store script keyed by
+// the update id (a replay changes nothing and says so), and a replay sends no new chat message
+// (a button's answer and the debounced edit of the same content are not messages). The webhook
+// then skips its per-update claim for them, which saves two Redis round trips per update; the
+// long-poll loop never claims.
+func (r *Router) SelfDeduped(names ...string) {
+	for _, n := range names {
+		r.deduped[n] = nil
+	}
+}
+
+// SelfDedupedWhen is SelfDeduped for the updates of a command or button kind that when
+// accepts (e.g. a command only when it comes with its arguments).
+func (r *Router) SelfDedupedWhen(name string, when func(*Update) bool) { r.deduped[name] = when }
+
+// isDeduped reports whether u, routed to name, is marked SelfDeduped.
+func (r *Router) isDeduped(name string, u *Update) bool {
+	when, ok := r.deduped[name]
+	return ok && (when == nil || when(u))
 }

@@ -207,6 +207,7 @@ func (r *Runtime) Handle(ctx context.Context, tu *tgbotapi.Update) (err error) {
 	if !ok {
 		return nil
 	}
+	ctx = context.WithValue(ctx, handlingKey{}, u.ID)
 	c := &Context{Update: &u, rt: r}
 	start := time.Now()
 	name := "other"
@@ -242,6 +243,16 @@ func (r *Runtime) Handle(ctx context.Context, tu *tgbotapi.Update) (err error) {
 	return nil
 }
 
+type handlingKey struct{}
+
+// HandlingUpdate reports the id of the update whose handling ctx belongs to (a Redis hook
+// counting what one update costs tells the update's own work from deferred work: debounced
+// edits, timers).
+func HandlingUpdate(ctx context.Context) (int64, bool) {
+	id, ok := ctx.Value(handlingKey{}).(int64)
+	return id, ok
+}
+
 // TellUnavailable tells the person that the bot cannot act now (the store is down).
 func (r *Runtime) TellUnavailable(ctx context.Context, tu *tgbotapi.Update) {
 	u, ok := normalize(tu, r.me.ID)
@@ -264,6 +275,26 @@ func (r *Runtime) fail(ctx context.Context, c *Context, _ error) {
 		return
 	}
 	c.Reply(c.T("err.internal"))
+}
+
+// selfDeduped reports whether an update goes to a handler registered with
+// Router.SelfDeduped (a button kind or a command), which makes a duplicate delivery harmless by
+// itself, so the webhook need not claim the update first.
+func (r *Runtime) selfDeduped(tu *tgbotapi.Update) bool {
+	if len(r.router.deduped) == 0 {
+		return false
+	}
+	u, ok := normalize(tu, r.me.ID)
+	switch {
+	case !ok || u.MigrateTo != 0 || u.MigrateFrom != 0:
+		return false
+	case u.Callback != nil:
+		kind, _, err := r.codec.Decode(u.ChatID, u.Callback.Data)
+		return err == nil && r.router.isDeduped(kind, &u)
+	case u.Command != "":
+		return (u.CommandBot == "" || strings.EqualFold(u.CommandBot, r.me.UserName)) && r.router.isDeduped(u.Command, &u)
+	}
+	return false
 }
 
 // route picks the handler for an update.

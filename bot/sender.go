@@ -111,8 +111,10 @@ type editKey struct {
 }
 
 type editState struct {
-	text      string
-	buttons   [][]Button
+	text    string
+	buttons [][]Button
+	// render, when set, gives the content when the edit is sent (EditFunc).
+	render    func() (string, [][]Button, bool)
 	last      time.Time
 	scheduled bool
 	dirty     bool
@@ -150,6 +152,17 @@ func (s *Sender) Send(m Outgoing) {
 // EditInterval; in between, only the newest content is kept, so a burst of votes makes one
 // edit, not one per vote.
 func (s *Sender) Edit(chatID int64, messageID int, text string, buttons [][]Button) {
+	s.edit(chatID, messageID, text, buttons, nil)
+}
+
+// EditFunc is Edit with the content rendered when the edit goes out: a burst of changes costs
+// one rendering (and the reads it needs) per edit sent, not one per change, and the edit always
+// shows the newest state. render returns ok=false to skip the edit.
+func (s *Sender) EditFunc(chatID int64, messageID int, render func() (text string, buttons [][]Button, ok bool)) {
+	s.edit(chatID, messageID, "", nil, render)
+}
+
+func (s *Sender) edit(chatID int64, messageID int, text string, buttons [][]Button, render func() (string, [][]Button, bool)) {
 	k := editKey{chatID, messageID}
 	s.mu.Lock()
 	st := s.edits[k]
@@ -157,7 +170,7 @@ func (s *Sender) Edit(chatID int64, messageID int, text string, buttons [][]Butt
 		st = &editState{}
 		s.edits[k] = st
 	}
-	st.text, st.buttons, st.dirty = text, buttons, true
+	st.text, st.buttons, st.render, st.dirty = text, buttons, render, true
 	if st.scheduled {
 		s.mu.Unlock()
 		return
@@ -258,21 +271,28 @@ func (s *Sender) Flush(ctx context.Context) error {
 func (s *Sender) doEdit(chatID int64, k editKey) {
 	s.mu.Lock()
 	st := s.edits[k]
-	text, buttons := st.text, st.buttons
+	text, buttons, render := st.text, st.buttons, st.render
 	st.dirty = false
 	s.mu.Unlock()
-	p := tgbotapi.Params{}
-	p.AddFirstValid("chat_id", chatID)
-	p["message_id"] = strconv.Itoa(k.msg)
-	p["text"] = text
-	p["parse_mode"] = "HTML"
-	addMarkup(p, buttons, false, "")
-	err := s.retry("editMessageText", chatID, false, func() error { return s.api.Call(s.ctx, "editMessageText", p, nil) })
+	send := true
+	if render != nil {
+		text, buttons, send = render()
+	}
+	var err error
+	if send {
+		p := tgbotapi.Params{}
+		p.AddFirstValid("chat_id", chatID)
+		p["message_id"] = strconv.Itoa(k.msg)
+		p["text"] = text
+		p["parse_mode"] = "HTML"
+		addMarkup(p, buttons, false, "")
+		err = s.retry("editMessageText", chatID, false, func() error { return s.api.Call(s.ctx, "editMessageText", p, nil) })
+	}
 	s.mu.Lock()
 	st.last = time.Now()
 	st.scheduled = false
 	again := st.dirty
-	text, buttons = st.text, st.buttons
+	text, buttons, render = st.text, st.buttons, st.render
 	s.mu.Unlock()
 	if !again {
 		// Keep the time of this edit for one more interval, so the next change waits for it;
@@ -290,7 +310,7 @@ func (s *Sender) doEdit(chatID int64, k editKey) {
 	}
 	if again {
 		// Newer content arrived while this edit was on its way: edit again after the interval.
-		s.Edit(chatID, k.msg, text, buttons)
+		s.edit(chatID, k.msg, text, buttons, render)
 	}
 }
 
@@ -450,14 +470,19 @@ func truncateRunes(s string, n int) string {
 func utf16Len(s string) int {
 	n := 0
 	for _, r := range s {
-		n += len(utf16.Encode([]rune{r}))
+		if r >= 0x10000 {
+			n += 2 // a surrogate pair
+		} else {
+			n++
+		}
 	}
 	return n
 }
 
 // splitText cuts text into parts of at most limit UTF-16 units, at line ends where it can.
 func splitText(text string, limit int) []string {
-	if utf16Len(text) <= limit {
+	// A UTF-16 unit takes at least one byte of UTF-8: a text of at most limit bytes fits.
+	if len(text) <= limit || utf16Len(text) <= limit {
 		return []string{text}
 	}
 	var parts []string

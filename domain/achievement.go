@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -123,13 +124,33 @@ func (cs Categories) Match(tag string) (Category, bool) {
 	if k == "" {
 		return Category{}, false
 	}
-	for _, c := range cs {
+	def := defaultKeys()
+	for i, c := range cs {
+		if i < len(DefaultCategories) && c == DefaultCategories[i] {
+			if d := def[i]; d[0] == k || d[1] == k || d[2] == k {
+				return c, true
+			}
+			continue
+		}
 		if CategoryKey(c.Key) == k || CategoryKey(c.VI) == k || (c.EN != "" && CategoryKey(c.EN) == k) {
 			return c, true
 		}
 	}
 	return Category{}, false
 }
+
+// defaultKeys are the CategoryKeys of DefaultCategories' tags and names (a tag is matched
+// against them for every report), computed once.
+var defaultKeys = sync.OnceValue(func() [][3]string {
+	out := make([][3]string, len(DefaultCategories))
+	for i, c := range DefaultCategories {
+		out[i] = [3]string{CategoryKey(c.Key), CategoryKey(c.VI), ""}
+		if c.EN != "" {
+			out[i][2] = CategoryKey(c.EN)
+		}
+	}
+	return out
+})
 
 // Get returns the category with exactly this key.
 func (cs Categories) Get(key string) (Category, bool) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -90,15 +91,32 @@ type Bloc struct {
 // Location is the bloc's time zone (the default one when unset or unknown).
 func (b *Bloc) Location() *time.Location {
 	if b != nil && b.Timezone != "" {
-		if loc, err := time.LoadLocation(b.Timezone); err == nil {
+		if loc, err := loadLocation(b.Timezone); err == nil {
 			return loc
 		}
 	}
-	loc, err := time.LoadLocation(DefaultTimezone)
+	loc, err := loadLocation(DefaultTimezone)
 	if err != nil {
 		return time.FixedZone("ICT", 7*3600)
 	}
 	return loc
+}
+
+// locations remembers time zones already loaded: time.LoadLocation reads and parses the zone
+// data on every call, and a location is wanted for nearly every update. It only grows with
+// the zones blocs really use (names that fail to load are not kept).
+var locations sync.Map // name → *time.Location
+
+func loadLocation(name string) (*time.Location, error) {
+	if loc, ok := locations.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	locations.Store(name, loc)
+	return loc, nil
 }
 
 // Year is the bloc's year at time t (its term follows the calendar year).
@@ -217,6 +235,11 @@ func (b *Bloc) FindUnit(query string) (Unit, error) {
 // Fold makes text comparable the way people type it on a phone: lower case, without
 // diacritics (đ counts as d), with single spaces.
 func Fold(s string) string {
+	if ascii(s) {
+		// Nothing to decompose (the common case of tags and English names): lower case and
+		// single spaces, without the cost of a normalization chain.
+		return strings.Join(strings.Fields(strings.ToLower(s)), " ")
+	}
 	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 	out, _, err := transform.String(t, s)
 	if err != nil {
@@ -230,6 +253,15 @@ func Fold(s string) string {
 		return unicode.ToLower(r)
 	}, out)
 	return strings.Join(strings.Fields(out), " ")
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // CleanName trims a name and checks it: not empty, no control characters, not too long.

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -25,6 +26,7 @@ type AchievementStore interface {
 	LoadBloc(ctx context.Context, chatID int64) (*domain.Bloc, error)
 	BlocsOf(ctx context.Context, person int64) ([]int64, error)
 	Report(ctx context.Context, chatID int64, op store.Op, unit int, reporter domain.Person, loc *time.Location, r domain.Report) (store.ReportResult, error)
+	ReportAsMember(ctx context.Context, chatID int64, op store.Op, reporter domain.Person, hint store.ReportHint, r domain.Report) (store.MemberReport, error)
 	UndoReport(ctx context.Context, chatID int64, op store.Op, id int64, unit int, manager bool) (domain.Achievement, bool, error)
 	ListAchievements(ctx context.Context, chatID int64, q store.AchievementQuery) ([]domain.Achievement, int, error)
 	YearAchievements(ctx context.Context, chatID int64, from, to time.Time) ([]domain.Achievement, error)
@@ -41,6 +43,29 @@ type AchievementStore interface {
 type Achievements struct {
 	store AchievementStore
 	log   *slog.Logger
+
+	// hints remember each bloc's time zone and units, so that a report typed in a group is one
+	// round trip (store.ReportAsMember checks them and corrects a stale one).
+	mu    sync.Mutex
+	hints map[int64]store.ReportHint
+}
+
+// maxHints bounds the hints kept (a bot in more groups forgets them all and starts again).
+const maxHints = 100000
+
+func (h *Achievements) hint(chat int64) store.ReportHint {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.hints[chat]
+}
+
+func (h *Achievements) keepHint(chat int64, hint store.ReportHint) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.hints == nil || len(h.hints) >= maxHints {
+		h.hints = map[int64]store.ReportHint{}
+	}
+	h.hints[chat] = hint
 }
 
 // NewAchievements returns the achievement handlers.
@@ -63,6 +88,12 @@ const (
 // Register adds the handlers to a router.
 func (h *Achievements) Register(r *bot.Router) {
 	r.Command(bot.CommandInfo{Names: []string{"report", "baocao"}, MenuKey: "cmd.report", Group: true, Private: true}, h.report)
+	// A report typed in a group is one script keyed by the update id; a replay says nothing.
+	for _, n := range []string{"report", "baocao"} {
+		r.SelfDedupedWhen(n, func(u *bot.Update) bool {
+			return !u.IsPrivate() && u.SenderChat == 0 && strings.TrimSpace(u.Args) != ""
+		})
+	}
 	r.Command(bot.CommandInfo{Names: []string{"achievements", "thanhtich"}, MenuKey: "cmd.achievements", Group: true}, h.achievements)
 	r.Command(bot.CommandInfo{Names: []string{"summary", "tonghop"}, MenuKey: "cmd.summary", Group: true}, h.summary)
 	r.Command(bot.CommandInfo{Names: []string{"categories", "linhvuc"}, MenuKey: "cmd.categories", Group: true}, h.categories)
@@ -103,6 +134,9 @@ func (h *Achievements) report(ctx context.Context, c *bot.Context) error {
 	if c.Update.IsPrivate() {
 		return h.reportPrivate(ctx, c, c.Update.Args, ev)
 	}
+	if done, err := h.reportAsMember(ctx, c, ev); done {
+		return err
+	}
 	b, err := needBloc(ctx, c)
 	if b == nil || err != nil {
 		return err
@@ -118,6 +152,47 @@ func (h *Achievements) report(ctx context.Context, c *bot.Context) error {
 	}
 	_, err = h.record(ctx, c, b, unit, c.Update.Args, ev, op(c), 0)
 	return err
+}
+
+// reportAsMember records a report typed in a group in one round trip, without loading the
+// bloc: the store finds the sender's unit and returns what the confirmation shows. It reports
+// done=false, having changed nothing, for what the general path answers (no text, a text that
+// is too long, no bloc, not a member), which loads the bloc to say it in the chat's language.
+func (h *Achievements) reportAsMember(ctx context.Context, c *bot.Context, ev *domain.Evidence) (bool, error) {
+	if strings.TrimSpace(c.Update.Args) == "" {
+		return false, nil
+	}
+	r, err := domain.ParseReport(c.Update.Args)
+	if err != nil {
+		return false, nil
+	}
+	r.Evidence = ev
+	chat := c.Update.ChatID
+	res, err := h.store.ReportAsMember(ctx, chat, op(c), c.Update.From, h.hint(chat), r)
+	if res.Hint.Units != nil {
+		h.keepHint(chat, res.Hint)
+	}
+	if domain.ValidLang(res.Lang) {
+		c.SetLang(res.Lang)
+	}
+	switch {
+	case errors.Is(err, domain.ErrNoBloc), errors.Is(err, domain.ErrNotLinked), errors.Is(err, domain.ErrUnknownUnit):
+		return false, nil
+	case errors.Is(err, domain.ErrRateLimited):
+		c.Reply(c.T("report.slow", "max", domain.ReportRateMax, "minutes", int(domain.ReportRateWindow.Minutes())))
+		return true, nil
+	case err != nil:
+		return true, err
+	case res.Dup:
+		return true, nil // a redelivered update: the first delivery confirmed it already
+	case res.Same:
+		c.Reply(c.T("report.same", "id", res.ID))
+		return true, nil
+	}
+	b := &domain.Bloc{ChatID: chat, Lang: res.Lang, Timezone: res.Hint.TZ}
+	text, buttons := h.confirmation(c, b, domain.Unit{ID: res.Unit, Name: res.UnitName}, res.Achievement, res.Categories)
+	c.Reply(text, buttons...)
+	return true, nil
 }
 
 func (h *Achievements) ask(ctx context.Context, c *bot.Context, b *domain.Bloc, unit domain.Unit, ev *domain.Evidence) {

@@ -581,10 +581,18 @@ func (h *Ballots) vote(ctx context.Context, c *bot.Context) error {
 	default:
 		c.Answer(ctx, c.T("ballot.voted", "unit", res.UnitName, "candidate", res.CandName), false)
 	}
+	// The group message is redrawn when its debounced edit goes out, from this vote's state
+	// (the newest queued, by version): a burst of votes renders it once per edit.
 	p := h.pageFor(c, res.TZ)
-	text, buttons := p.openText(res.Card, res.Voted), p.buttons(res.Card)
+	var once sync.Once
+	var text string
+	var buttons [][]bot.Button
+	render := func() (string, [][]bot.Button, bool) {
+		once.Do(func() { text, buttons = p.openText(res.Card, res.Voted), p.buttons(res.Card) })
+		return text, buttons, true
+	}
 	for _, msg := range uniqueMsgs(c.Update.Callback.MessageID, res.MessageID) {
-		h.edits.next(c.Update.ChatID, msg, res.Version, func() { c.Edit(msg, text, buttons) })
+		h.edits.next(c.Update.ChatID, msg, res.Version, func() { c.EditFunc(msg, render) })
 	}
 	return nil
 }

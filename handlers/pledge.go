@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -24,6 +23,7 @@ import (
 type PledgeStore interface {
 	LoadBloc(ctx context.Context, chatID int64) (*domain.Bloc, error)
 	LoadPledges(ctx context.Context, chatID int64) (*store.Pledges, error)
+	LoadBlocAndPledges(ctx context.Context, chatID int64) (*domain.Bloc, *store.Pledges, error)
 	PostPledge(ctx context.Context, chatID int64, op store.Op, year int, by domain.Person, p domain.Pledge) (store.PostResult, error)
 	AmendPledge(ctx context.Context, chatID int64, op store.Op, by domain.Person, p domain.Pledge) (store.AmendResult, error)
 	SignPledge(ctx context.Context, chatID int64, op store.Op, signer domain.Person, seq int) (store.SignResult, error)
@@ -41,10 +41,6 @@ type Pledge struct {
 	// sign-by time of a year's pledge, e.g. to schedule reminders of the units that have not
 	// signed (store.PledgeStatus says which).
 	OnDeadline func(ctx context.Context, chatID int64, year int, at time.Time) error
-
-	// locks serialise reading the state and queueing the edit of a chat's pledge message, so
-	// the last edit queued always shows the newest signatures.
-	locks [64]sync.Mutex
 }
 
 // NewPledge returns the pledge handlers.
@@ -63,6 +59,7 @@ func (h *Pledge) Register(r *bot.Router) {
 	r.Command(bot.CommandInfo{Names: []string{"pledge", "giaouoc"}, MenuKey: "cmd.pledge", Group: true}, h.pledge)
 	r.Command(bot.CommandInfo{Names: []string{"sign", "kyket"}, MenuKey: "cmd.sign", Group: true}, h.sign)
 	r.Callback(pledgeSignKind, h.signButton)
+	r.SelfDeduped(pledgeSignKind) // one script per signature; a replay answers and redraws
 	r.Prompt("pledge.new", h.newReply)
 	r.Prompt("pledge.amend", h.amendReply)
 	r.Prompt("pledge.deadline", h.deadlineReply)
@@ -235,7 +232,7 @@ func (h *Pledge) sendVersion(ctx context.Context, c *bot.Context, b *domain.Bloc
 				return
 			}
 			if n > 0 {
-				h.refresh(ctx, c, chatID, seq, 0)
+				h.refresh(c, chatID, seq, msgID, 0)
 			}
 		}()
 	})
@@ -421,36 +418,32 @@ func (h *Pledge) signed(ctx context.Context, c *bot.Context, res store.SignResul
 	if c.Update.Callback != nil {
 		pressed = c.Update.Callback.MessageID
 	}
-	h.refresh(ctx, c, c.Update.ChatID, res.Seq, pressed)
+	h.refresh(c, c.Update.ChatID, res.Seq, res.MessageID, pressed)
 	return nil
 }
 
-// refresh re-renders a version's posted message (and the message whose button was pressed,
-// when that is another one, e.g. a /pledge reply). Edits are debounced by the sender.
-func (h *Pledge) refresh(ctx context.Context, c *bot.Context, chatID int64, seq, pressed int) {
-	mu := &h.locks[uint64(chatID)%uint64(len(h.locks))]
-	mu.Lock()
-	defer mu.Unlock()
-	b, err := h.store.LoadBloc(ctx, chatID)
-	if err != nil {
-		h.log.Warn("pledge: refresh failed", "chat", chatID, "err", err)
-		return
+// refresh re-renders a version's posted message msgID (and the message whose button was
+// pressed, when that is another one, e.g. a /pledge reply). The edits are debounced by the
+// sender and rendered from the store when they go out, so they show the newest signatures and
+// a burst of signatures costs one load per edit sent, not one per signature.
+func (h *Pledge) refresh(c *bot.Context, chatID int64, seq, msgID, pressed int) {
+	render := func() (string, [][]bot.Button, bool) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		b, ps, err := h.store.LoadBlocAndPledges(ctx, chatID)
+		if err != nil {
+			h.log.Warn("pledge: refresh failed", "chat", chatID, "err", err)
+			return "", nil, false
+		}
+		v := ps.Versions[seq]
+		if v == nil {
+			return "", nil, false
+		}
+		text, buttons := h.render(c, b, ps, v)
+		return text, buttons, true
 	}
-	ps, err := h.store.LoadPledges(ctx, chatID)
-	if err != nil {
-		h.log.Warn("pledge: refresh failed", "chat", chatID, "err", err)
-		return
-	}
-	v := ps.Versions[seq]
-	if v == nil {
-		return
-	}
-	text, buttons := h.render(c, b, ps, v)
-	if v.MessageID != 0 {
-		c.Edit(v.MessageID, text, buttons)
-	}
-	if pressed != 0 && pressed != v.MessageID {
-		c.Edit(pressed, text, buttons)
+	for _, id := range uniqueMsgs(msgID, pressed) {
+		c.EditFunc(id, render)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"thiduabot/bot"
@@ -64,6 +65,7 @@ func NewPolls(s PollStore, timers BallotTimers, rt *bot.Runtime, clk clock.Clock
 func (h *Polls) Register(r *bot.Router) {
 	r.Command(bot.CommandInfo{Names: []string{"poll", "thamdo"}, MenuKey: "cmd.poll", Group: true}, h.poll)
 	r.Callback(pollVoteKind, h.vote)
+	r.SelfDeduped(pollVoteKind) // one script per press; a replay only answers the press
 	r.Callback(pollCloseKind, h.closeButton)
 	r.Prompt("poll.new", h.pollReply)
 }
@@ -255,10 +257,18 @@ func (h *Polls) vote(ctx context.Context, c *bot.Context) error {
 	} else {
 		c.Answer(ctx, c.T("poll.chosen", "list", strings.Join(mine, ", ")), false)
 	}
+	// The poll's message is redrawn when its debounced edit goes out, from this press's state
+	// (the newest queued, by version): a burst of presses renders it once per edit.
 	p := h.pageFor(c, ps.Card.TZ)
-	text, buttons := p.pollText(&ps), p.pollButtons(&ps)
+	var once sync.Once
+	var text string
+	var buttons [][]bot.Button
+	render := func() (string, [][]bot.Button, bool) {
+		once.Do(func() { text, buttons = p.pollText(&ps), p.pollButtons(&ps) })
+		return text, buttons, true
+	}
 	for _, msg := range uniqueMsgs(c.Update.Callback.MessageID, ps.MessageID) {
-		h.edits.next(c.Update.ChatID, msg, ps.Version, func() { c.Edit(msg, text, buttons) })
+		h.edits.next(c.Update.ChatID, msg, ps.Version, func() { c.EditFunc(msg, render) })
 	}
 	return nil
 }

@@ -80,17 +80,45 @@ func T(lang, key string, args ...any) string {
 	if len(args) == 0 {
 		return tmpl
 	}
-	vals := make(map[string]string, len(args)/2)
-	for i := 0; i+1 < len(args); i += 2 {
-		name, _ := args[i].(string)
-		vals[name] = value(args[i+1])
-	}
-	return placeholder.ReplaceAllStringFunc(tmpl, func(m string) string {
-		if v, ok := vals[m[1:len(m)-1]]; ok {
-			return v
+	// Replace each {name} (the placeholder pattern) by its argument, scanning once: this runs
+	// for nearly every message the bot renders.
+	var b strings.Builder
+	b.Grow(len(tmpl) + 64)
+	i := 0
+	for {
+		j := strings.IndexByte(tmpl[i:], '{')
+		if j < 0 {
+			b.WriteString(tmpl[i:])
+			return b.String()
 		}
-		return m
-	})
+		j += i
+		k := j + 1
+		for k < len(tmpl) && isNameByte(tmpl[k]) {
+			k++
+		}
+		if k > j+1 && k < len(tmpl) && tmpl[k] == '}' {
+			if v, ok := arg(args, tmpl[j+1:k]); ok {
+				b.WriteString(tmpl[i:j])
+				b.WriteString(v)
+				i = k + 1
+				continue
+			}
+		}
+		b.WriteString(tmpl[i : j+1])
+		i = j + 1
+	}
+}
+
+func isNameByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' }
+
+// arg is the value of the named argument (the last one of that name), rendered.
+func arg(args []any, name string) (string, bool) {
+	for i := (len(args)/2 - 1) * 2; i >= 0; i -= 2 {
+		if n, _ := args[i].(string); n == name {
+			return value(args[i+1]), true
+		}
+	}
+	return "", false
 }
 
 func value(v any) string {

@@ -72,15 +72,11 @@ func achErr(res string) error {
 	return scriptErr(res)
 }
 
-var reportScript = NewScript(`
-if not has_bloc() then return done('err:nobloc') end
-local ACH, BYTIME, BYUNIT, COUNTS, CATS, RATE, SEQ, UNITS, MEMBERS =
-  KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13]
-local rec, unit, at, year = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
-local tags = cjson.decode(ARGV[8])
-local rmax, rwin, other, hash = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11], ARGV[12]
-if redis.call('HEXISTS', UNITS, unit) == 0 then return done('err:unit') end
-if redis.call('HGET', MEMBERS, ACTOR) ~= unit then return done('err:notlinked') end
+// reportCore records a report once the script has checked who reports for which unit: the
+// rate limit and the same report sent twice, categories, record, indexes, counters and audit.
+// It expects the locals ACH, BYTIME, BYUNIT, COUNTS, CATS, RATE, SEQ, rec, unit, at, year,
+// tags, rmax, rwin, other, hash, and ends the script unless it records (then `res` is set).
+const reportCore = `
 redis.call('ZREMRANGEBYSCORE', RATE, '-inf', string.format('%.0f', NOW - rwin))
 local recent = redis.call('ZRANGE', RATE, 0, -1)
 for _, m in ipairs(recent) do
@@ -96,7 +92,7 @@ for _, t in ipairs(tags) do
 end
 if #cats == 0 then cats = {other} end
 local id = redis.call('HINCRBY', SEQ, 'ach', 1)
-redis.call('HSET', ACH, id, '{"c":' .. cjson.encode(cats) .. ',' .. string.sub(rec, 2))
+redis.call('HSET', ACH, id, '{"c":' .. cjson.encode(cats) .. ',"u":' .. unit .. ',' .. string.sub(rec, 2))
 local score = string.format('%.0f', tonumber(at) * 1000 + id % 1000)
 redis.call('ZADD', BYTIME, score, id)
 redis.call('ZADD', BYUNIT, score, id)
@@ -106,7 +102,62 @@ for _, c in ipairs(cats) do redis.call('HINCRBY', COUNTS, pre .. c, 1) end
 redis.call('ZADD', RATE, string.format('%.0f', NOW), hash .. ':' .. id)
 redis.call('PEXPIRE', RATE, rwin)
 audit('ach.report', {id = id, unit = tonumber(unit), c = cats})
-return done(id .. '|' .. cjson.encode(cats))
+local res = id .. '|' .. cjson.encode(cats)
+done(res)
+`
+
+var reportScript = NewScript(`
+if not has_bloc() then return done('err:nobloc') end
+local ACH, BYTIME, BYUNIT, COUNTS, CATS, RATE, SEQ, UNITS, MEMBERS =
+  KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13]
+local rec, unit, at, year = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local tags = cjson.decode(ARGV[8])
+local rmax, rwin, other, hash = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11], ARGV[12]
+if redis.call('HEXISTS', UNITS, unit) == 0 then return done('err:unit') end
+if redis.call('HGET', MEMBERS, ACTOR) ~= unit then return done('err:notlinked') end
+` + reportCore + `
+return {0, res}
+`)
+
+// reportMemberScript is reportScript for a report of the sender's own unit, which the script
+// finds (HGET members). The caller does not know the unit nor the bloc's time zone (the year
+// the report counts in) for sure: it passes its hint (ARGV[13] the time zone, ARGV[14] the
+// unit ids of the bloc as it knows them, KEYS[14...] their per-unit indexes; ARGV[15] and
+// ARGV[16] the text and file id, for the hash of the same report sent twice) and the script
+// records only when the hint holds; otherwise it changes nothing, records no result for the
+// update, and returns 'hint:' and the right hint (time zone, then the unit ids) for a retry.
+// On success it returns, after the stored result and a newline, what the confirmation shows:
+// the bloc's language, the unit's name and the bloc's own categories.
+var reportMemberScript = NewScript(`
+if not has_bloc() then return done('err:nobloc') end
+local ACH, BYTIME, COUNTS, CATS, RATE, SEQ, UNITS, MEMBERS =
+  KEYS[5], KEYS[6], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13]
+local rec, at = ARGV[4], ARGV[6]
+local tags = cjson.decode(ARGV[8])
+local rmax, rwin, other = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
+local unit = redis.call('HGET', MEMBERS, ACTOR)
+if not unit then return done('err:notlinked') end
+-- The same report twice: the hash Report's caller computes, of the unit, text and file.
+local hash = string.sub(redis.sha1hex(unit .. '\0' .. ARGV[15] .. '\0' .. ARGV[16]), 1, 12)
+local tz = redis.call('HGET', BLOC, 'tz') or ''
+local BYUNIT
+local known = cjson.decode(ARGV[14])
+for i, u in ipairs(known) do
+  if tostring(u) == unit then BYUNIT = KEYS[13 + i] end
+end
+if redis.call('HEXISTS', UNITS, unit) == 0 then return done('err:unit') end
+if tz ~= ARGV[13] or not BYUNIT then
+  return {0, 'hint:' .. cjson.encode({tz = tz, u = redis.call('HKEYS', UNITS)})}
+end
+local year = ARGV[7]
+` + reportCore + `
+local kc = {}
+local all = redis.call('HGETALL', CATS)
+for i = 1, #all, 2 do
+  if string.sub(all[i], 1, 2) == 'k:' then kc[#kc + 1] = string.sub(all[i], 3) .. '\n' .. all[i + 1] end
+end
+return {0, res .. '\n' .. cjson.encode({l = redis.call('HGET', BLOC, 'lang') or '', un = redis.call('HGET', UNITS, unit) or '',
+  u = tonumber(unit), k = table.concat(kc, '\n')})}
 `)
 
 // ReportResult is what recording a report did.
@@ -121,15 +172,124 @@ type ReportResult struct {
 // Report records an achievement of unit by the person in op.Actor (who must be linked to
 // it). The report's time is the store's clock; its year the bloc's year in loc.
 func (s *Store) Report(ctx context.Context, chatID int64, op Op, unit int, reporter domain.Person, loc *time.Location, r domain.Report) (ReportResult, error) {
+	a := s.reportArgs(chatID, op, unit, reporter, loc, r)
+	ck := rkeys.ForChat(chatID)
+	res, err := s.Run(ctx, reportScript, chatID, op,
+		[]string{ck.Achievements(), ck.AchievementsByTime(), ck.AchievementsOfUnit(unit), ck.AchievementCounts(),
+			ck.Categories(), ck.ReportRate(op.Actor), ck.Counter(), ck.Units(), ck.Members()},
+		a.args...)
+	if err != nil {
+		return ReportResult{}, err
+	}
+	return s.reportResult(ctx, chatID, a.rec, res)
+}
+
+// ReportHint is what the caller of ReportAsMember believes about a bloc: its time zone (the
+// year a report counts in) and its units. A wrong hint costs a second round trip.
+type ReportHint struct {
+	TZ    string
+	Units []int
+}
+
+// MemberReport is a report recorded by ReportAsMember, with what its confirmation shows.
+type MemberReport struct {
+	ReportResult
+	// Hint is the bloc's hint as the script found it (keep it for the next report).
+	Hint     ReportHint
+	Lang     string
+	UnitName string
+	// Categories are the defaults and the bloc's own (nil on a replay and for Same).
+	Categories domain.Categories
+}
+
+// ReportAsMember records a report of the unit the person in op.Actor represents, in one round
+// trip when hint is right (the script finds the unit and checks the hint; with a wrong one it
+// changes nothing and returns the right one, and the report is made again with it). Refusals
+// are those of Report; domain.ErrNotLinked when the person represents no unit.
+func (s *Store) ReportAsMember(ctx context.Context, chatID int64, op Op, reporter domain.Person, hint ReportHint, r domain.Report) (MemberReport, error) {
+	ck := rkeys.ForChat(chatID)
+	for attempt := 0; ; attempt++ {
+		units := hint.Units
+		if units == nil {
+			units = []int{}
+		}
+		keys := []string{ck.Achievements(), ck.AchievementsByTime(), ck.AchievementsByTime(), ck.AchievementCounts(),
+			ck.Categories(), ck.ReportRate(op.Actor), ck.Counter(), ck.Units(), ck.Members()}
+		for _, u := range units {
+			keys = append(keys, ck.AchievementsOfUnit(u))
+		}
+		a := s.reportArgs(chatID, op, 0, reporter, (&domain.Bloc{Timezone: hint.TZ}).Location(), r)
+		res, err := s.Run(ctx, reportMemberScript, chatID, op, keys, append(a.args, hint.TZ, mustJSON(units), a.text, a.file)...)
+		if err != nil {
+			return MemberReport{}, err
+		}
+		if h, ok := strings.CutPrefix(res.Value, "hint:"); ok && !res.Dup {
+			var raw struct {
+				TZ string          `json:"tz"`
+				U  json.RawMessage `json:"u"`
+			}
+			if err := json.Unmarshal([]byte(h), &raw); err != nil {
+				return MemberReport{}, fmt.Errorf("report: hint: %w", err)
+			}
+			hint = ReportHint{TZ: raw.TZ, Units: []int{}}
+			var ids []string
+			_ = json.Unmarshal(raw.U, &ids) // an empty list comes as {}
+			for _, id := range ids {
+				n, _ := strconv.Atoi(id)
+				hint.Units = append(hint.Units, n)
+			}
+			sort.Ints(hint.Units)
+			if attempt >= 2 {
+				return MemberReport{}, fmt.Errorf("report: the bloc keeps changing")
+			}
+			continue
+		}
+		stored, extra, _ := strings.Cut(res.Value, "\n")
+		var x struct {
+			L  string `json:"l"`
+			UN string `json:"un"`
+			U  int    `json:"u"`
+			K  string `json:"k"`
+		}
+		if extra != "" {
+			if err := json.Unmarshal([]byte(extra), &x); err != nil {
+				return MemberReport{}, fmt.Errorf("report: %w", err)
+			}
+		}
+		a.rec.U = x.U
+		rr, err := s.reportResult(ctx, chatID, a.rec, Result{Value: stored, Dup: res.Dup})
+		out := MemberReport{ReportResult: rr, Hint: hint, Lang: x.L, UnitName: x.UN}
+		if extra != "" {
+			var custom []domain.Category
+			if x.K != "" {
+				parts := strings.Split(x.K, "\n")
+				for i := 0; i+1 < len(parts); i += 2 {
+					custom = append(custom, domain.Category{Key: parts[i], VI: parts[i+1], EN: parts[i+1]})
+				}
+			}
+			sort.Slice(custom, func(i, j int) bool { return domain.Fold(custom[i].Key) < domain.Fold(custom[j].Key) })
+			out.Categories = domain.WithCustom(custom)
+		}
+		return out, err
+	}
+}
+
+// reportArgs are the report scripts' arguments (ARGV[4] to ARGV[12]) and the record.
+type reportArgs struct {
+	rec        achRecord
+	text, file string
+	args       []any
+}
+
+func (s *Store) reportArgs(chatID int64, op Op, unit int, reporter domain.Person, loc *time.Location, r domain.Report) reportArgs {
 	now := s.clk.Now()
 	year := now.In(loc).Year()
 	rec := achRecord{U: unit, R: strconv.FormatInt(reporter.ID, 10), N: reporter.Name, T: now.UnixMilli(), Y: year, X: r.Text}
 	if r.Evidence != nil {
 		rec.F, rec.FK, rec.FN = r.Evidence.FileID, r.Evidence.Kind, r.Evidence.Name
 	}
-	full := mustJSON(rec)
-	// The script prepends "c"; give it the record without it.
-	body := "{" + strings.TrimPrefix(full, `{"c":null,`)
+	// The script writes "c" and "u" first; give it the rest of the record.
+	body := reportBody{R: rec.R, N: rec.N, T: rec.T, Y: rec.Y, X: rec.X, F: rec.F, FK: rec.FK, FN: rec.FN}
 	known, other := domain.ResolveTags(r.Tags)
 	type tagArg struct {
 		K string `json:"k,omitempty"`
@@ -147,18 +307,27 @@ func (s *Store) Report(ctx context.Context, chatID int64, op Op, unit int, repor
 	if r.Evidence != nil {
 		fileID = r.Evidence.FileID
 	}
-	hash := sha1hex(strconv.Itoa(unit) + "\x00" + r.Text + "\x00" + fileID)[:12]
-	ck := rkeys.ForChat(chatID)
-	res, err := s.Run(ctx, reportScript, chatID, op,
-		[]string{ck.Achievements(), ck.AchievementsByTime(), ck.AchievementsOfUnit(unit), ck.AchievementCounts(),
-			ck.Categories(), ck.ReportRate(op.Actor), ck.Counter(), ck.Units(), ck.Members()},
-		body, unit, now.UnixMilli(), year, mustJSON(tags), domain.ReportRateMax, domain.ReportRateWindow.Milliseconds(),
-		domain.OtherCategory, hash)
-	if err != nil {
-		return ReportResult{}, err
-	}
+	hash := sha1hex(strconv.Itoa(unit) + "\x00" + r.Text + "\x00" + fileID)[:12] // the same report twice
+	return reportArgs{rec: rec, text: r.Text, file: fileID, args: []any{mustJSON(body), unit, now.UnixMilli(), year, mustJSON(tags),
+		domain.ReportRateMax, domain.ReportRateWindow.Milliseconds(), domain.OtherCategory, hash}}
+}
+
+// reportBody is achRecord without the fields the script writes.
+type reportBody struct {
+	R  string `json:"r"`
+	N  string `json:"n"`
+	T  int64  `json:"t"`
+	Y  int    `json:"y"`
+	X  string `json:"x"`
+	F  string `json:"f,omitempty"`
+	FK string `json:"k,omitempty"`
+	FN string `json:"fn,omitempty"`
+}
+
+// reportResult reads a report script's result.
+func (s *Store) reportResult(ctx context.Context, chatID int64, rec achRecord, res Result) (ReportResult, error) {
 	if err := achErr(res.Value); err != nil {
-		return ReportResult{}, err
+		return ReportResult{Dup: res.Dup}, err
 	}
 	if id, ok := strings.CutPrefix(res.Value, "same:"); ok {
 		a, err := s.Achievement(ctx, chatID, id)

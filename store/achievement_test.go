@@ -403,3 +403,95 @@ func BenchmarkListAchievements(b *testing.B) {
 		}
 	})
 }
+
+// A report of the sender's own unit is one round trip once the caller knows the bloc's time
+// zone and units (the hint); a missing or stale hint costs one more and comes back right. It
+// records exactly what Report records, returns what the confirmation shows, and refuses and
+// dedupes as Report does.
+func TestReportAsMember(t *testing.T) {
+	s, clk := newStore(t)
+	ctx := context.Background()
+	setupBloc(t, s)
+	ps := reporters(t, s)
+	if _, err := s.AddCategory(ctx, chat, Op{UpdateID: 90}, domain.Category{Key: "phong_trao", VI: "Phong trào thi đua"}); err != nil {
+		t.Fatal(err)
+	}
+	h := &roundTrips{}
+	s.rdb.AddHook(h)
+	parse := func(text string) domain.Report {
+		r, err := domain.ParseReport(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	// No hint yet: two round trips, and the hint comes back.
+	r1, err := s.ReportAsMember(ctx, chat, Op{UpdateID: 2000, Actor: ps[2].ID}, ps[2], ReportHint{}, parse("Hội thi nghiệp vụ #hoi_thi #phongtrao #la"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := h.n.Swap(0); n > 3 { // the first run of a script also loads it
+		t.Fatalf("a report without a hint took %d round trips", n)
+	}
+	if r1.Unit != 3 || r1.UnitName != tayNinh[2] || r1.Lang != "vi" || r1.Hint.TZ != "Asia/Ho_Chi_Minh" || len(r1.Hint.Units) != 7 ||
+		strings.Join(r1.Achievement.Categories, ",") != "hoi_thi,phong_trao,la" || r1.Dup || r1.Same {
+		t.Fatalf("first report: %+v", r1)
+	}
+	if c, ok := r1.Categories.Get("phong_trao"); !ok || c.VI != "Phong trào thi đua" || !c.Custom {
+		t.Fatalf("the bloc's own categories: %+v", r1.Categories)
+	}
+	stored, err := s.Achievement(ctx, chat, strconv.FormatInt(r1.ID, 10))
+	if err != nil || stored.Unit != 3 || stored.Reporter.ID != ps[2].ID || stored.Text != r1.Text || !stored.At.Equal(r1.At) || stored.Year != 2024 {
+		t.Fatalf("stored: %+v %v (returned %+v)", stored, err, r1.Achievement)
+	}
+	hint := r1.Hint
+	// With the hint: one round trip.
+	clk.Advance(time.Minute)
+	h.n.Store(0)
+	r2, err := s.ReportAsMember(ctx, chat, Op{UpdateID: 2001, Actor: ps[4].ID}, ps[4], hint, parse("Ủng hộ quỹ vì người nghèo"))
+	if err != nil || r2.Unit != 5 || r2.Dup {
+		t.Fatalf("second report: %+v %v", r2, err)
+	}
+	if n := h.n.Swap(0); n != 1 {
+		t.Fatalf("a report with the hint took %d round trips (hint %+v)", n, hint)
+	}
+	// A replay: the first result, marked, nothing new.
+	rp, err := s.ReportAsMember(ctx, chat, Op{UpdateID: 2001, Actor: ps[4].ID}, ps[4], hint, parse("Ủng hộ quỹ vì người nghèo"))
+	if err != nil || !rp.Dup || rp.ID != r2.ID {
+		t.Fatalf("replay: %+v %v", rp, err)
+	}
+	// The same text again (a new message), through either path: recognised.
+	clk.Advance(time.Minute)
+	if same := report(t, s, 2002, ps[4], 5, "Ủng hộ quỹ vì người nghèo"); !same.Same || same.ID != r2.ID {
+		t.Fatalf("Report after ReportAsMember: %+v", same)
+	}
+	first := report(t, s, 2003, ps[5], 6, "Giải nhất hội thao")
+	if same, err := s.ReportAsMember(ctx, chat, Op{UpdateID: 2004, Actor: ps[5].ID}, ps[5], hint, parse("Giải nhất hội thao")); err != nil || !same.Same || same.ID != first.ID {
+		t.Fatalf("ReportAsMember after Report: %+v %v", same, err)
+	}
+	// The bloc moved to another time zone: the stale hint is corrected, and the year follows
+	// the bloc's zone (31/12/2024 20:00 UTC is 2025 in Tây Ninh, still 2024 in London).
+	if err := s.SetTimezone(ctx, chat, Op{UpdateID: 2005}, "Europe/London"); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(time.Date(2024, 12, 31, 20, 0, 0, 0, time.UTC))
+	h.n.Store(0)
+	r3, err := s.ReportAsMember(ctx, chat, Op{UpdateID: 2006, Actor: ps[0].ID}, ps[0], hint, parse("Tổng kết năm"))
+	if err != nil || r3.Year != 2024 || r3.Hint.TZ != "Europe/London" {
+		t.Fatalf("after the time zone changed: %+v %v", r3, err)
+	}
+	if n := h.n.Load(); n != 2 {
+		t.Fatalf("a stale hint took %d round trips", n)
+	}
+	// Refusals: not a member (nothing recorded), no bloc.
+	n0, _ := s.rdb.HLen(ctx, rkeys.ForChat(chat).Achievements()).Result()
+	if _, err := s.ReportAsMember(ctx, chat, Op{UpdateID: 2007, Actor: 99}, domain.Person{ID: 99, Name: "Khách"}, r3.Hint, parse("Tôi không là thành viên")); !errors.Is(err, domain.ErrNotLinked) {
+		t.Fatalf("a stranger's report: %v", err)
+	}
+	if n1, _ := s.rdb.HLen(ctx, rkeys.ForChat(chat).Achievements()).Result(); n1 != n0 {
+		t.Fatalf("a refused report was recorded: %d → %d", n0, n1)
+	}
+	if _, err := s.ReportAsMember(ctx, -777, Op{UpdateID: 2008, Actor: ps[0].ID}, ps[0], ReportHint{}, parse("Không có khối")); !errors.Is(err, domain.ErrNoBloc) {
+		t.Fatalf("no bloc: %v", err)
+	}
+}

@@ -19,16 +19,26 @@ import (
 // LoadBloc reads a chat's bloc in one round trip. It returns domain.ErrNoBloc when the chat
 // has not been set up.
 func (s *Store) LoadBloc(ctx context.Context, chatID int64) (*domain.Bloc, error) {
-	ck := rkeys.ForChat(chatID)
 	pipe := s.rdb.Pipeline()
-	bloc := pipe.HGetAll(ctx, ck.Bloc())
-	units := pipe.HGetAll(ctx, ck.Units())
-	members := pipe.HGetAll(ctx, ck.Members())
-	people := pipe.HGetAll(ctx, ck.People())
+	cmds := queueBloc(ctx, pipe, chatID)
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("load bloc: %w", err)
 	}
-	h := bloc.Val()
+	return cmds.decode(chatID)
+}
+
+// blocCmds are the reads of a bloc queued in a pipeline (LoadBloc, and with other reads).
+type blocCmds struct{ bloc, units, members, people *redis.MapStringStringCmd }
+
+func queueBloc(ctx context.Context, pipe redis.Pipeliner, chatID int64) blocCmds {
+	ck := rkeys.ForChat(chatID)
+	return blocCmds{bloc: pipe.HGetAll(ctx, ck.Bloc()), units: pipe.HGetAll(ctx, ck.Units()),
+		members: pipe.HGetAll(ctx, ck.Members()), people: pipe.HGetAll(ctx, ck.People())}
+}
+
+func (c blocCmds) decode(chatID int64) (*domain.Bloc, error) {
+	units, members, people := c.units, c.members, c.people
+	h := c.bloc.Val()
 	if h["name"] == "" {
 		return nil, domain.ErrNoBloc
 	}

@@ -119,6 +119,26 @@ func (s *Store) LoadPledges(ctx context.Context, chatID int64) (*Pledges, error)
 	return decodePledges(meta.Val(), ver.Val(), sig.Val())
 }
 
+// LoadBlocAndPledges is LoadBloc and LoadPledges in one round trip (what a pledge message is
+// drawn from).
+func (s *Store) LoadBlocAndPledges(ctx context.Context, chatID int64) (*domain.Bloc, *Pledges, error) {
+	k := pledgeKeysOf(chatID)
+	pipe := s.rdb.Pipeline()
+	bc := queueBloc(ctx, pipe, chatID)
+	meta := pipe.HGetAll(ctx, k.meta)
+	ver := pipe.HGetAll(ctx, k.ver)
+	sig := pipe.HGetAll(ctx, k.sig)
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, nil, fmt.Errorf("load pledges: %w", err)
+	}
+	b, err := bc.decode(chatID)
+	if err != nil {
+		return nil, nil, err
+	}
+	ps, err := decodePledges(meta.Val(), ver.Val(), sig.Val())
+	return b, ps, err
+}
+
 func decodePledges(meta, ver, sig map[string]string) (*Pledges, error) {
 	p := &Pledges{Versions: map[int]*PledgeVersion{}, Deadlines: map[int]time.Time{}, Latest: map[int]int{}}
 	p.CurrentSeq, _ = strconv.Atoi(meta["cur"])

@@ -1,0 +1,147 @@
+// Package bench measures the whole bot against its physical limits: a real redis-server, the
+// Telegram simulator and the app exactly as main builds it (webhook or long polling). The
+// command is `go run ./cmd/bench`; BENCHMARKS.md ("Performance (issue 9)") records its numbers.
+package bench
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Redis is a redis-server process started for one measurement, on a free loopback port in a
+// temporary directory, without persistence (as internal/redistest, which needs a testing.T).
+type Redis struct {
+	Addr string
+	Dir  string
+	cmd  *exec.Cmd
+}
+
+// StartRedis runs redis-server (it must be on PATH: apt-get install -y redis-server).
+func StartRedis() (*Redis, error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return nil, errors.New("redis-server not found: install it with `apt-get install -y redis-server`")
+	}
+	dir, err := os.MkdirTemp("", "thiduabot-bench-redis-")
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	r := &Redis{Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir}
+	r.cmd = exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
+		"--save", "", "--appendonly", "no", "--protected-mode", "no", "--logfile", filepath.Join(dir, "redis.log"))
+	r.cmd.Dir = dir
+	if err := r.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start redis-server: %w", err)
+	}
+	c := redis.NewClient(&redis.Options{Addr: r.Addr})
+	defer c.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for c.Ping(context.Background()).Err() != nil {
+		if time.Now().After(deadline) {
+			r.Close()
+			return nil, fmt.Errorf("redis-server did not answer on %s", r.Addr)
+		}
+		time.Sleep(20 * time.Millisecond) // waiting for a process to come up, bounded
+	}
+	return r, nil
+}
+
+// URL is the server as a REDIS_URL.
+func (r *Redis) URL() string { return "redis://" + r.Addr + "/0" }
+
+// Client returns a new client of the server (the caller closes it).
+func (r *Redis) Client() *redis.Client { return redis.NewClient(&redis.Options{Addr: r.Addr}) }
+
+// Close kills the server and removes its directory.
+func (r *Redis) Close() {
+	if r.cmd != nil && r.cmd.Process != nil {
+		_ = r.cmd.Process.Kill()
+		_ = r.cmd.Wait()
+		r.cmd = nil
+	}
+	_ = os.RemoveAll(r.Dir)
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// info reads one INFO section as key → value.
+func info(ctx context.Context, rdb redis.UniversalClient, section string) (map[string]string, error) {
+	s, err := rdb.Info(ctx, section).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		k, v, ok := strings.Cut(line, ":")
+		if ok {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+// UsedMemory is INFO memory's used_memory, in bytes.
+func UsedMemory(ctx context.Context, rdb redis.UniversalClient) (int64, error) {
+	m, err := info(ctx, rdb, "memory")
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseInt(m["used_memory"], 10, 64)
+}
+
+// CommandStats is INFO commandstats: calls per command (commands run by scripts included).
+func CommandStats(ctx context.Context, rdb redis.UniversalClient) (map[string]int64, error) {
+	m, err := info(ctx, rdb, "commandstats")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for k, v := range m {
+		name, ok := strings.CutPrefix(k, "cmdstat_")
+		if !ok {
+			continue
+		}
+		calls, _, _ := strings.Cut(v, ",")
+		n, _ := strconv.ParseInt(strings.TrimPrefix(calls, "calls="), 10, 64)
+		out[name] = n
+	}
+	return out, nil
+}
+
+// diffStats is after − before, without the commands that did not change.
+func diffStats(before, after map[string]int64) map[string]int64 {
+	out := map[string]int64{}
+	for k, v := range after {
+		if d := v - before[k]; d != 0 {
+			out[k] = d
+		}
+	}
+	return out
+}

@@ -1,0 +1,538 @@
+// Command bench measures the whole bot against its physical limits (issue 9) and prints the
+// "Performance (issue 9)" section of BENCHMARKS.md:
+//
+//	go run ./cmd/bench            # the full run, a few minutes
+//	go run ./cmd/bench -quick     # about a minute, fewer and shorter runs
+//	go run ./cmd/bench -only inbound,trips -cpuprofile cpu.pprof -memprofile mem.pprof
+//
+// It starts real redis-server processes (redis-server must be on PATH) and the Telegram
+// simulator, and runs the bot in-process through app.New exactly as main does (webhook mode:
+// the simulator POSTs to the bot's webhook server; polling: the bot long-polls the simulator),
+// except for the start-up and memory of the serving process, which run the built binary.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"strings"
+	"time"
+
+	"thiduabot/bench"
+)
+
+type options struct {
+	quick                bool
+	runs                 int
+	dur, warm            time.Duration
+	groups, slots        int
+	rate                 float64
+	tripsN               int
+	fanGroups            int
+	fanScale             float64
+	yearBlocs, procBlocs int
+	only                 map[string]bool
+	cpuProfile, memProf  string
+	out                  string
+}
+
+func main() {
+	var o options
+	var only string
+	flag.BoolVar(&o.quick, "quick", false, "a short run (about a minute): 1 run of each, shorter and smaller")
+	flag.IntVar(&o.runs, "runs", 3, "runs of each inbound measurement (medians are reported)")
+	flag.DurationVar(&o.dur, "dur", 10*time.Second, "measured time of each inbound run")
+	flag.DurationVar(&o.warm, "warm", 2*time.Second, "warm-up before each inbound run")
+	flag.IntVar(&o.groups, "groups", 1000, "blocs (groups) sending the inbound mix")
+	flag.IntVar(&o.slots, "inflight", 256, "updates in flight in the throughput runs (closed loop)")
+	flag.Float64Var(&o.rate, "rate", 1000, "updates per second offered in the latency run (open loop)")
+	flag.IntVar(&o.tripsN, "trips", 2000, "updates of each kind in the round-trip count")
+	flag.IntVar(&o.fanGroups, "fanout-groups", 5000, "blocs the recurring reminder goes to")
+	flag.Float64Var(&o.fanScale, "fanout-scale", 10, "speed-up of Telegram's limits in the fan-out (simulator and bot alike)")
+	flag.IntVar(&o.yearBlocs, "year-blocs", 100, "blocs living a year for the memory per bloc-year")
+	flag.IntVar(&o.procBlocs, "serve-blocs", 10000, "blocs stored and served by the bot process (RSS, start-up)")
+	flag.StringVar(&only, "only", "", "comma-separated sections: inbound, polling, trips, fanout, memory, process (default all)")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the webhook throughput runs")
+	flag.StringVar(&o.memProf, "memprofile", "", "write an allocation profile of the webhook throughput runs (FILE and FILE.base: go tool pprof -base FILE.base FILE)")
+	flag.StringVar(&o.out, "out", "", "also write the markdown section to this file")
+	flag.Parse()
+	set := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if o.quick {
+		def := func(name string, f func()) {
+			if !set[name] {
+				f()
+			}
+		}
+		def("runs", func() { o.runs = 1 })
+		def("dur", func() { o.dur = 4 * time.Second })
+		def("warm", func() { o.warm = time.Second })
+		def("trips", func() { o.tripsN = 700 })
+		def("fanout-groups", func() { o.fanGroups = 1500 })
+		def("year-blocs", func() { o.yearBlocs = 10 })
+		def("serve-blocs", func() { o.procBlocs = 2000 })
+	}
+	if only != "" {
+		o.only = map[string]bool{}
+		for _, s := range strings.Split(only, ",") {
+			o.only[strings.TrimSpace(s)] = true
+		}
+	}
+	start := time.Now()
+	var md strings.Builder
+	if err := run(context.Background(), o, &md); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	fmt.Fprintf(os.Stderr, "bench: done in %v\n", time.Since(start).Round(time.Second))
+	fmt.Print(md.String())
+	if o.out != "" {
+		if err := os.WriteFile(o.out, []byte(md.String()), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+func (o options) want(s string) bool { return o.only == nil || o.only[s] }
+
+func logf(format string, a ...any) { fmt.Fprintf(os.Stderr, "bench: "+format+"\n", a...) }
+
+func run(ctx context.Context, o options, md io.Writer) error {
+	cmdline := "go run ./cmd/bench"
+	if len(os.Args) > 1 {
+		cmdline += " " + strings.Join(os.Args[1:], " ")
+	}
+	fmt.Fprintf(md, "Machine: %s. Date: %s. Command: `%s`.\n\n", machine(), time.Now().UTC().Format("2006-01-02 15:04 MST"), cmdline)
+
+	if o.want("inbound") || o.want("trips") {
+		if err := webhookSection(ctx, o, md); err != nil {
+			return err
+		}
+	}
+	if o.want("polling") || o.want("inbound") {
+		if err := pollingSection(ctx, o, md); err != nil {
+			return err
+		}
+	}
+	if o.want("fanout") {
+		logf("fan-out: %d groups, limits ×%.0f", o.fanGroups, o.fanScale)
+		r, err := bench.FanOut(ctx, o.fanGroups, o.fanScale)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(md, "### Fan-out: a recurring reminder to %s blocs\n\n", num(float64(r.Groups)))
+		fmt.Fprintf(md, "The simulator enforces Telegram's limits sped up ×%.0f (30 messages/s overall → %.0f/s, 20 per minute per group → 20 per %.0fs); the bot runs with `limits.shared` (the Redis limiter of every replica) configured with the same scaled limits, as in the reminders' fan-out test.\n\n", r.Scale, r.Allowed, 60/r.Scale)
+		fmt.Fprintf(md, "| measure | result | target |\n|---|---|---|\n")
+		fmt.Fprintf(md, "| achieved / allowed rate | %.1f / %.0f messages/s = **%.1f%%** | ≥ 90%% %s |\n", r.Rate, r.Allowed, 100*r.Rate/r.Allowed, mark(r.Rate >= 0.9*r.Allowed && r.Rate <= r.Allowed*1.001))
+		fmt.Fprintf(md, "| groups reached | %d of %d in %v | all |\n", r.Sent, r.Groups, r.Span.Round(10*time.Millisecond))
+		fmt.Fprintf(md, "| 429 answers | **%d** | 0 %s |\n", r.TooMany, mark(r.TooMany == 0))
+		fmt.Fprintf(md, "| duplicates | **%d** | 0 %s |\n\n", r.Duplicates, mark(r.Duplicates == 0))
+		if r.Warnings != "" {
+			fmt.Fprintf(md, "Bot log: %s\n\n", r.Warnings)
+		}
+	}
+	if o.want("memory") {
+		logf("memory: %d blocs live a year", o.yearBlocs)
+		r, err := bench.BlocYear(ctx, o.yearBlocs)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(md, "### Memory\n\n| measure | result | target |\n|---|---|---|\n")
+		fmt.Fprintf(md, "| Redis per bloc-year (INFO used_memory delta over %d blocs ÷ %d; 7 units, 14 people, 500 reports, 2 ballots, 1 pledge, 50 polls: %d state changes each) | **%s** | ≤ 200 KB %s |\n",
+			r.Blocs, r.Blocs, r.Scripts, kb(r.BytesPerBloc), mark(r.BytesPerBloc <= 200*1024))
+		byKey := map[string]float64{}
+		var sum int64
+		for k, v := range r.ByKey {
+			byKey[k] = float64(v) / 1024
+			sum += v
+		}
+		fmt.Fprintf(md, "| of which, MEMORY USAGE of one bloc's keys (KB, %s in all) | %s | |\n", kb(float64(sum)), bench.Top(byKey, 12))
+	}
+	if o.want("process") {
+		logf("process: %d blocs stored, the binary started 3 times", o.procBlocs)
+		dir, err := os.MkdirTemp("", "thiduabot-bench-bin-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		bin, err := bench.BuildBinary(dir)
+		if err != nil {
+			return err
+		}
+		r, err := bench.ServeBlocs(ctx, bin, o.procBlocs, 3)
+		if err != nil {
+			return err
+		}
+		if !o.want("memory") {
+			fmt.Fprintf(md, "### Memory\n\n| measure | result | target |\n|---|---|---|\n")
+		}
+		var ss []string
+		for _, s := range r.Startups {
+			ss = append(ss, ms(s))
+		}
+		fmt.Fprintf(md, "| bot process RSS serving %s blocs (VmRSS after %s updates touching every bloc; peak VmHWM %s) | **%s** | — |\n",
+			num(float64(r.Blocs)), num(float64(r.Updates)), mb(r.Peak), mb(r.RSS))
+		fmt.Fprintf(md, "| start-up with %s blocs stored (exec of the binary → webhook listening and registered; median of %s) | **%s** | < 1 s %s |\n\n",
+			num(float64(r.Blocs)), strings.Join(ss, ", "), ms(r.Startup), mark(r.Startup < time.Second))
+	}
+	return nil
+}
+
+// webhookSection: throughput and latency through webhooks, the floor, and the round trips.
+func webhookSection(ctx context.Context, o options, md io.Writer) error {
+	w, err := newWorld(ctx, o, "webhook", false)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	if o.want("inbound") {
+		if err := inbound(ctx, o, md, w); err != nil {
+			return err
+		}
+	}
+	if o.want("trips") {
+		// After the throughput runs: the bot's caches are as in a long-running process.
+		logf("round trips: %d updates of each kind", o.tripsN)
+		fmt.Fprintf(md, "### Redis per state-changing update (webhook)\n\n")
+		fmt.Fprintf(md, "%d updates of one kind at a time through the whole bot (32 in flight), after the throughput runs (the bot's caches as in a long-running process), counted until their replies and debounced edits went out. A go-redis hook on the bot's client counts round trips (a command, or a pipeline of any length): those made while handling the update (the hook sees the update in the context: webhook claim, per-person limit, the handler's store calls) and the deferred ones (rendering a debounced edit from the store, the per-person counter's flush; the idle rate of timers subtracted). Commands: `INFO commandstats` before and after, every command Redis ran (inside scripts too), per update.\n\n", o.tripsN)
+		fmt.Fprintf(md, "| update | round trips handling it | target | which | deferred round trips | Redis commands | of which |\n|---|---|---|---|---|---|---|\n")
+		for _, k := range []bench.Kind{bench.Vote, bench.Sign, bench.Report, bench.Poll} {
+			r, err := w.RoundTrips(ctx, k, o.tripsN)
+			if err != nil {
+				return err
+			}
+			target, ok := "1", mark(r.RoundTrips < 1.02)
+			if k == bench.Poll {
+				target, ok = "—", ""
+			}
+			alerts := ""
+			if r.Alerts > 0 {
+				alerts = fmt.Sprintf(" (%d refused)", r.Alerts)
+			}
+			deferred := fmt.Sprintf("%.2f", r.Deferred)
+			if d := bench.TopCommands(r.ByDeferred, 3); d != "" {
+				deferred += " (" + d + ")"
+			}
+			fmt.Fprintf(md, "| %s%s | **%.2f** | %s %s | %s | %s | %.1f | %s |\n", k, alerts, r.RoundTrips, target, ok,
+				bench.TopCommands(r.ByCall, 4), deferred, r.Commands, bench.TopCommands(r.ByCommand, 8))
+		}
+		fmt.Fprintf(md, "\n")
+	}
+	return nil
+}
+
+// inbound: throughput and latency through webhooks, beside the floor.
+func inbound(ctx context.Context, o options, md io.Writer, w *bench.World) error {
+	floor, err := newWorld(ctx, o, "webhook", true)
+	if err != nil {
+		return err
+	}
+	defer floor.Close()
+	var feat, fl []bench.RunResult
+	for i := 0; i < o.runs; i++ {
+		logf("webhook throughput run %d/%d (features, %d in flight)", i+1, o.runs, o.slots)
+		stopProf := func() error { return nil }
+		if i == 0 {
+			// The first run is profiled (CPU and allocations), when asked for.
+			var err error
+			if stopProf, err = startProfiles(o); err != nil {
+				return err
+			}
+		}
+		r, err := w.ClosedLoop(ctx, bench.DefaultMix, o.slots, o.warm, o.dur, uint64(i+1))
+		if err != nil {
+			return err
+		}
+		if err := stopProf(); err != nil {
+			return err
+		}
+		feat = append(feat, r)
+		logf("  %.0f/s p50 %v p99 %v, CPU per update: %v here, %v redis", r.Rate, r.P50, r.P99, r.CPUProc, r.CPURedis)
+		logf("webhook throughput run %d/%d (floor)", i+1, o.runs)
+		if r, err = floor.ClosedLoop(ctx, bench.DefaultMix, o.slots, o.warm, o.dur, uint64(i+1)); err != nil {
+			return err
+		}
+		fl = append(fl, r)
+		logf("  %.0f/s p50 %v p99 %v, CPU per update: %v here, %v redis", r.Rate, r.P50, r.P99, r.CPUProc, r.CPURedis)
+	}
+	var open []bench.RunResult
+	for i := 0; i < o.runs; i++ {
+		logf("webhook latency run %d/%d (%.0f updates/s offered)", i+1, o.runs, o.rate)
+		r, err := w.OpenLoop(ctx, bench.DefaultMix, o.rate, o.warm, o.dur, uint64(100+i))
+		if err != nil {
+			return err
+		}
+		open = append(open, r)
+		logf("  %.0f/s p50 %v p99 %v, CPU per update: %v here, %v redis", r.Rate, r.P50, r.P99, r.CPUProc, r.CPURedis)
+	}
+	fmt.Fprintf(md, "### Inbound: webhooks\n\n")
+	fmt.Fprintf(md, "%s blocs (7 units, %d people linked to each, %d more people; an open chair ballot, the year's pledge, a four-option poll), the mix 50%% ballot presses, 20%% `/baocao` reports, 10%% pledge signatures (Sign button; a pledge signed by all seven units is amended so signatures stay real), 20%% poll presses, from random people of random blocs. Latency: from the person's action in the simulator to the bot's reply there (the callback answer of a press, the reply to `/baocao`). Throughput runs keep %d updates in flight; the latency run offers a fixed rate whatever the bot does. Telegram's send limits are lifted (30 messages/s would cap the report replies; pacing is the fan-out's subject); the per-person action limit is on as shipped. Medians of %d runs of %v after %v of warm-up; each run's value in brackets.\n\n",
+		num(float64(o.groups)), 2, 6, o.slots, o.runs, o.dur, o.warm)
+	fmt.Fprintf(md, "| pipeline | updates/s | p50 | p99 | target |\n|---|---|---|---|---|\n")
+	rf, lf := medianRun(feat), medianRun(fl)
+	fmt.Fprintf(md, "| the bot (features, real Redis), %d in flight | **%s** %s | %s | %s | ≥ 3,000/s %s |\n", o.slots, num(rf.Rate), each(feat), ms(rf.P50), ms(rf.P99), mark(rf.Rate >= 3000))
+	fmt.Fprintf(md, "| transport floor (a handler that only replies, no Redis), %d in flight | **%s** %s | %s | %s | — |\n", o.slots, num(lf.Rate), each(fl), ms(lf.P50), ms(lf.P99))
+	ratio := 0.0
+	if lf.Rate > 0 {
+		ratio = rf.Rate / lf.Rate
+	}
+	fmt.Fprintf(md, "| bot ÷ floor | **%.0f%%** | | | ≥ 60%% %s |\n", 100*ratio, mark(ratio >= 0.6))
+	ro := medianRun(open)
+	fmt.Fprintf(md, "| the bot at %s updates/s offered (answered %s/s) | | %s | **%s** %s | p99 < 50 ms %s |\n\n", num(o.rate), num(ro.Rate), ms(ro.P50), ms(ro.P99), eachP99(open), mark(ro.P99 < 50*time.Millisecond))
+	fmt.Fprintf(md, "Per kind (throughput runs, median run): %s. At %s/s offered: %s.\n\n", perKind(rf), num(o.rate), perKind(ro))
+	notes(md, "bot", feat, w)
+	notes(md, "floor", fl, floor)
+	return nil
+}
+
+func pollingSection(ctx context.Context, o options, md io.Writer) error {
+	if !o.want("inbound") && !o.want("polling") {
+		return nil
+	}
+	w, err := newWorld(ctx, o, "polling", false)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	floor, err := newWorld(ctx, o, "polling", true)
+	if err != nil {
+		return err
+	}
+	defer floor.Close()
+	var feat, fl []bench.RunResult
+	for i := 0; i < o.runs; i++ {
+		logf("polling throughput run %d/%d", i+1, o.runs)
+		r, err := w.ClosedLoop(ctx, bench.DefaultMix, o.slots, o.warm, o.dur, uint64(i+1))
+		if err != nil {
+			return err
+		}
+		feat = append(feat, r)
+		logf("  %.0f/s p50 %v p99 %v", r.Rate, r.P50, r.P99)
+		if r, err = floor.ClosedLoop(ctx, bench.DefaultMix, o.slots, o.warm, o.dur, uint64(i+1)); err != nil {
+			return err
+		}
+		fl = append(fl, r)
+		logf("  floor %.0f/s p50 %v p99 %v", r.Rate, r.P50, r.P99)
+	}
+	rf, lf := medianRun(feat), medianRun(fl)
+	fmt.Fprintf(md, "### Inbound: long polling\n\nThe same blocs and mix; the bot long-polls the simulator (batches of up to 100 updates, chats in parallel, a batch's replies sent before the next getUpdates confirms it).\n\n")
+	fmt.Fprintf(md, "| pipeline | updates/s | p50 | p99 |\n|---|---|---|---|\n")
+	fmt.Fprintf(md, "| the bot, %d in flight | **%s** %s | %s | %s |\n", o.slots, num(rf.Rate), each(feat), ms(rf.P50), ms(rf.P99))
+	fmt.Fprintf(md, "| transport floor, %d in flight | **%s** %s | %s | %s |\n", o.slots, num(lf.Rate), each(fl), ms(lf.P50), ms(lf.P99))
+	if lf.Rate > 0 {
+		fmt.Fprintf(md, "| bot ÷ floor | **%.0f%%** | | |\n", 100*rf.Rate/lf.Rate)
+	}
+	fmt.Fprintf(md, "\n")
+	notes(md, "bot (polling)", feat, w)
+	return nil
+}
+
+func newWorld(ctx context.Context, o options, mode string, floor bool) (*bench.World, error) {
+	w, err := bench.NewWorld(bench.WorldOptions{Mode: mode, Floor: floor, MembersPerUnit: 2, Extra: 6})
+	if err != nil {
+		return nil, err
+	}
+	t := time.Now()
+	if err := w.Seed(ctx, o.groups, 32); err != nil {
+		w.Close()
+		return nil, err
+	}
+	logf("%s world (floor %v): %d blocs seeded in %v", mode, floor, o.groups, time.Since(t).Round(time.Millisecond))
+	if err := w.Start(); err != nil {
+		w.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// startProfiles starts the CPU profile and takes the allocation base; the returned function
+// writes them.
+func startProfiles(o options) (func() error, error) {
+	var cpu *os.File
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, err
+		}
+		cpu = f
+	}
+	writeAllocs := func(path string) error {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		runtime.GC()
+		return pprof.Lookup("allocs").WriteTo(f, 0)
+	}
+	if o.memProf != "" {
+		if err := writeAllocs(o.memProf + ".base"); err != nil {
+			return nil, err
+		}
+	}
+	return func() error {
+		if cpu != nil {
+			pprof.StopCPUProfile()
+			if err := cpu.Close(); err != nil {
+				return err
+			}
+		}
+		if o.memProf != "" {
+			return writeAllocs(o.memProf)
+		}
+		return nil
+	}, nil
+}
+
+// medianRun is the run with the median rate, with the median of each latency.
+func medianRun(rs []bench.RunResult) bench.RunResult {
+	if len(rs) == 0 {
+		return bench.RunResult{}
+	}
+	s := append([]bench.RunResult(nil), rs...)
+	sort.Slice(s, func(i, j int) bool { return s[i].Rate < s[j].Rate })
+	m := s[len(s)/2]
+	var p50, p99 []time.Duration
+	for _, r := range rs {
+		p50, p99 = append(p50, r.P50), append(p99, r.P99)
+	}
+	m.P50, m.P99 = medianD(p50), medianD(p99)
+	return m
+}
+
+func medianD(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+func each(rs []bench.RunResult) string {
+	if len(rs) < 2 {
+		return ""
+	}
+	var v []string
+	for _, r := range rs {
+		v = append(v, num(r.Rate))
+	}
+	return "(" + strings.Join(v, ", ") + ")"
+}
+
+func eachP99(rs []bench.RunResult) string {
+	if len(rs) < 2 {
+		return ""
+	}
+	var v []string
+	for _, r := range rs {
+		v = append(v, ms(r.P99))
+	}
+	return "(" + strings.Join(v, ", ") + ")"
+}
+
+func perKind(r bench.RunResult) string {
+	var parts []string
+	for k := bench.Kind(0); k < 4; k++ {
+		kl := r.PerKind[k]
+		parts = append(parts, fmt.Sprintf("%s p50 %s / p99 %s", k, ms(kl.P50), ms(kl.P99)))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func notes(md io.Writer, name string, rs []bench.RunResult, w *bench.World) {
+	lost, alerts := 0, 0
+	for _, r := range rs {
+		lost += r.Lost
+		for _, a := range r.Alerts {
+			alerts += a
+		}
+	}
+	var parts []string
+	if lost > 0 {
+		parts = append(parts, fmt.Sprintf("%d updates got no answer within 30 s", lost))
+	}
+	if alerts > 0 {
+		parts = append(parts, fmt.Sprintf("%d presses were refused (first: %s)", alerts, strings.Join(rs[0].FirstAlr, "; ")))
+	}
+	if s := w.Log.Summary(); s != "" {
+		parts = append(parts, "log: "+s)
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(md, "Notes (%s): %s.\n\n", name, strings.Join(parts, "; "))
+	}
+}
+
+func machine() string {
+	cpu := "?"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+				cpu = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	mem := ""
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int64
+		fmt.Sscanf(strings.SplitN(string(b), "\n", 2)[0], "MemTotal: %d kB", &kb)
+		mem = fmt.Sprintf(", %.0f GiB RAM", float64(kb)/1024/1024)
+	}
+	rv := "redis-server ?"
+	if out, err := exec.Command("redis-server", "--version").Output(); err == nil {
+		for _, f := range strings.Fields(string(out)) {
+			if v, ok := strings.CutPrefix(f, "v="); ok {
+				rv = "redis-server " + v
+			}
+		}
+	}
+	load := ""
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		load = ", load average " + strings.Join(strings.Fields(string(b))[:3], " ") + " at start"
+	}
+	return fmt.Sprintf("%d × %s%s, %s/%s, %s, %s%s", runtime.NumCPU(), cpu, mem, runtime.GOOS, runtime.GOARCH, runtime.Version(), rv, load)
+}
+
+func num(v float64) string {
+	s := fmt.Sprintf("%.0f", v)
+	if len(s) <= 3 {
+		return s
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func ms(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return fmt.Sprintf("%.2f s", d.Seconds())
+	case d >= 10*time.Millisecond:
+		return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond))
+	default:
+		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+	}
+}
+
+func kb(b float64) string { return fmt.Sprintf("%.0f KB", b/1024) }
+func mb(b int64) string   { return fmt.Sprintf("%.0f MB", float64(b)/1024/1024) }
+
+func mark(ok bool) string {
+	if ok {
+		return "✅"
+	}
+	return "❌"
+}
