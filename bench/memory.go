@@ -49,9 +49,9 @@ func (b *yearBloc) op(actor int64) store.Op {
 // through the year: 500 reports, a chair and a deputy ballot (7 votes each, closed), the
 // year's pledge signed by every unit, and 50 polls (14 presses each, closed). INFO
 // used_memory after, minus before, divided by n.
-func BlocYear(ctx context.Context, n int) (BlocYearResult, error) {
+func BlocYear(ctx context.Context, n int, redisArgs ...string) (BlocYearResult, error) {
 	res := BlocYearResult{Blocs: n}
-	r, err := StartRedis()
+	r, err := StartRedis(redisArgs...)
 	if err != nil {
 		return res, err
 	}

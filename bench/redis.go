@@ -27,8 +27,9 @@ type Redis struct {
 	cmd  *exec.Cmd
 }
 
-// StartRedis runs redis-server (it must be on PATH: apt-get install -y redis-server).
-func StartRedis() (*Redis, error) {
+// StartRedis runs redis-server (it must be on PATH: apt-get install -y redis-server), with
+// extra arguments (settings, e.g. "--hash-max-listpack-entries", "512").
+func StartRedis(extra ...string) (*Redis, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, errors.New("redis-server not found: install it with `apt-get install -y redis-server`")
@@ -42,8 +43,9 @@ func StartRedis() (*Redis, error) {
 		return nil, err
 	}
 	r := &Redis{Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir}
-	r.cmd = exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
-		"--save", "", "--appendonly", "no", "--protected-mode", "no", "--logfile", filepath.Join(dir, "redis.log"))
+	args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
+		"--save", "", "--appendonly", "no", "--protected-mode", "no", "--logfile", filepath.Join(dir, "redis.log")}, extra...)
+	r.cmd = exec.Command(bin, args...)
 	r.cmd.Dir = dir
 	if err := r.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start redis-server: %w", err)

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -127,7 +126,7 @@ func (a *API) Call(ctx context.Context, method string, params tgbotapi.Params, o
 // its sorted encoding, a json.Decoder with its buffers, a full decoding of the answer's result
 // when the caller does not want it.
 func (a *API) call(ctx context.Context, method string, params tgbotapi.Params, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.baseURL+"/bot"+a.token+"/"+method, strings.NewReader(encodeForm(params)))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.baseURL+"/bot"+a.token+"/"+method, bytes.NewReader(encodeForm(params)))
 	if err != nil {
 		return a.wrap(method, err)
 	}
@@ -170,23 +169,39 @@ type apiResponse struct {
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// encodeForm is url.Values.Encode of the parameters (in any order: Telegram does not care).
-func encodeForm(p tgbotapi.Params) string {
+// encodeForm is url.Values.Encode of the parameters (in any order: Telegram does not care),
+// written straight into one buffer (a message's text is most of a request).
+func encodeForm(p tgbotapi.Params) []byte {
 	n := 0
 	for k, v := range p {
 		n += len(k) + len(v) + 2
 	}
-	var b strings.Builder
-	b.Grow(n + n/8)
+	b := make([]byte, 0, n+n/4)
 	for k, v := range p {
-		if b.Len() > 0 {
-			b.WriteByte('&')
+		if len(b) > 0 {
+			b = append(b, '&')
 		}
-		b.WriteString(url.QueryEscape(k))
-		b.WriteByte('=')
-		b.WriteString(url.QueryEscape(v))
+		b = appendQueryEscape(b, k)
+		b = append(b, '=')
+		b = appendQueryEscape(b, v)
 	}
-	return b.String()
+	return b
+}
+
+// appendQueryEscape appends url.QueryEscape(s).
+func appendQueryEscape(b []byte, s string) []byte {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == '~':
+			b = append(b, c)
+		case c == ' ':
+			b = append(b, '+')
+		default:
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		}
+	}
+	return b
 }
 
 // Chattable calls one of the library's request configs (for file uploads).

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
@@ -293,6 +294,10 @@ func (s *Sender) doEdit(chatID int64, k editKey) {
 	st.scheduled = false
 	again := st.dirty
 	text, buttons, render = st.text, st.buttons, st.render
+	if !again {
+		// Sent: only the time matters now; the content, and what a render function holds, go.
+		st.text, st.buttons, st.render = "", nil, nil
+	}
 	s.mu.Unlock()
 	if !again {
 		// Keep the time of this edit for one more interval, so the next change waits for it;
@@ -460,6 +465,9 @@ func addMarkup(p tgbotapi.Params, buttons [][]Button, force bool, placeholder st
 }
 
 func truncateRunes(s string, n int) string {
+	if len(s) <= n || utf8.RuneCountInString(s) <= n {
+		return s
+	}
 	r := []rune(s)
 	if len(r) <= n {
 		return s

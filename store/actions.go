@@ -140,14 +140,8 @@ func (a *ActionCounter) Flush(ctx context.Context) error {
 			a.dirty = append(a.dirty, it.k) // counted again during the flush
 		}
 	}
-	if err != nil && !a.scheduled {
-		// Try again later; meanwhile the counts stay exact for this replica.
-		a.scheduled = true
-		time.AfterFunc(a.every, func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = a.Flush(ctx)
-		})
-	}
+	// Counts that could not be written stay pending: the next action schedules the next flush
+	// (no retry loop of its own, which would outlive a closed client). Meanwhile the counts stay
+	// exact for this replica.
 	return err
 }

@@ -154,6 +154,13 @@ func run(ctx context.Context, o options, md io.Writer) error {
 			sum += v
 		}
 		fmt.Fprintf(md, "| of which, MEMORY USAGE of one bloc's keys (KB, %s in all) | %s | |\n", kb(float64(sum)), bench.Top(byKey, 12))
+		// The same year on a Redis whose compact encodings take larger hashes and sorted sets.
+		compact := []string{"--zset-max-listpack-entries", "1024", "--hash-max-listpack-entries", "1024", "--hash-max-listpack-value", "4096"}
+		rc, err := bench.BlocYear(ctx, o.yearBlocs, compact...)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(md, "| the same on a Redis with `%s` | %s | |\n", strings.Join(compact, " "), kb(rc.BytesPerBloc))
 	}
 	if o.want("process") {
 		logf("process: %d blocs stored, the binary started 3 times", o.procBlocs)

@@ -1,0 +1,31 @@
+package bot
+
+import (
+	"net/url"
+	"testing"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// The form body is what url.Values would encode: every byte escaped the same way.
+func TestEncodeFormIsQueryEscape(t *testing.T) {
+	all := make([]byte, 256)
+	for i := range all {
+		all[i] = byte(i)
+	}
+	p := tgbotapi.Params{"text": "Khối thi đua <b>&amp;</b> 100% ~ a+b=c/d?e#f\n" + string(all), "chat_id": "-1001", "k ey": "v"}
+	got, err := url.ParseQuery(string(encodeForm(p)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range p {
+		if got.Get(k) != v {
+			t.Errorf("%q: got %q, want %q", k, got.Get(k), v)
+		}
+	}
+	for _, s := range []string{"", "abc", "a b", string(all), "Tiếng Việt"} {
+		if g, w := string(appendQueryEscape(nil, s)), url.QueryEscape(s); g != w {
+			t.Errorf("escape %q: %q, want %q", s, g, w)
+		}
+	}
+}
