@@ -52,7 +52,7 @@ func (w *World) RoundTrips(ctx context.Context, k Kind, n int) (TripsResult, err
 	if err != nil {
 		return res, fmt.Errorf("flush: %w", err)
 	}
-	idle := 2 * time.Second
+	idle := time.Second
 	b0, _ := w.Calls.RoundTrips()
 	time.Sleep(idle) // measuring the idle rate over wall time
 	b1, _ := w.Calls.RoundTrips()

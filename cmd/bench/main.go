@@ -71,12 +71,12 @@ func main() {
 			}
 		}
 		def("runs", func() { o.runs = 1 })
-		def("dur", func() { o.dur = 4 * time.Second })
+		def("dur", func() { o.dur = 3 * time.Second })
 		def("warm", func() { o.warm = time.Second })
-		def("trips", func() { o.tripsN = 700 })
-		def("fanout-groups", func() { o.fanGroups = 1500 })
+		def("trips", func() { o.tripsN = 500 })
+		def("fanout-groups", func() { o.fanGroups = 1200 })
 		def("year-blocs", func() { o.yearBlocs = 10 })
-		def("serve-blocs", func() { o.procBlocs = 2000 })
+		def("serve-blocs", func() { o.procBlocs = 1000 })
 	}
 	if only != "" {
 		o.only = map[string]bool{}
