@@ -402,14 +402,19 @@ func (h *CallCounter) DialHook(next redis.DialHook) redis.DialHook { return next
 
 func (h *CallCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		h.count(ctx, cmd.Name())
+		if cmd.Name() != "hello" { // a new pool connection's handshake
+			h.count(ctx, cmd.Name())
+		}
 		return next(ctx, cmd)
 	}
 }
 
 func (h *CallCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		h.count(ctx, "pipeline")
+		// A new pool connection's handshake (HELLO, CLIENT SETINFO) is not an update's work.
+		if len(cmds) == 0 || (cmds[0].Name() != "hello" && cmds[0].Name() != "client") {
+			h.count(ctx, "pipeline")
+		}
 		return next(ctx, cmds)
 	}
 }

@@ -116,10 +116,8 @@ func run(ctx context.Context, o options, md io.Writer) error {
 			return err
 		}
 	}
-	if o.want("polling") || o.want("inbound") {
-		if err := pollingSection(ctx, o, md); err != nil {
-			return err
-		}
+	if err := pollingSection(ctx, o, md); err != nil {
+		return err
 	}
 	if o.want("fanout") {
 		logf("fan-out: %d groups, limits ×%.0f", o.fanGroups, o.fanScale)
@@ -193,151 +191,171 @@ func run(ctx context.Context, o options, md io.Writer) error {
 }
 
 // webhookSection: throughput and latency through webhooks, the floor, and the round trips.
+// Every run gets a fresh world (Redis, simulator and bot): the simulator keeps every request
+// and message, and its growing heap would slow later runs down.
 func webhookSection(ctx context.Context, o options, md io.Writer) error {
-	w, err := newWorld(ctx, o, "webhook", false)
-	if err != nil {
-		return err
-	}
-	defer w.Close()
+	var trips *bench.World
+	defer func() {
+		if trips != nil {
+			trips.Close()
+		}
+	}()
 	if o.want("inbound") {
-		if err := inbound(ctx, o, md, w); err != nil {
+		w, err := inbound(ctx, o, md)
+		if err != nil {
 			return err
 		}
-	}
-	if o.want("trips") {
-		// After the throughput runs: the bot's caches are as in a long-running process.
-		logf("round trips: %d updates of each kind", o.tripsN)
-		fmt.Fprintf(md, "### Redis per state-changing update (webhook)\n\n")
-		fmt.Fprintf(md, "%d updates of one kind at a time through the whole bot (32 in flight), after the throughput runs (the bot's caches as in a long-running process), counted until their replies and debounced edits went out. A go-redis hook on the bot's client counts round trips (a command, or a pipeline of any length): those made while handling the update (the hook sees the update in the context: webhook claim, per-person limit, the handler's store calls) and the deferred ones (rendering a debounced edit from the store, the per-person counter's flush; the idle rate of timers subtracted). Commands: `INFO commandstats` before and after, every command Redis ran (inside scripts too), per update.\n\n", o.tripsN)
-		fmt.Fprintf(md, "| update | round trips handling it | target | which | deferred round trips | Redis commands | of which |\n|---|---|---|---|---|---|---|\n")
-		for _, k := range []bench.Kind{bench.Vote, bench.Sign, bench.Report, bench.Poll} {
-			r, err := w.RoundTrips(ctx, k, o.tripsN)
-			if err != nil {
-				return err
-			}
-			target, ok := "1", mark(r.RoundTrips < 1.02)
-			if k == bench.Poll {
-				target, ok = "—", ""
-			}
-			alerts := ""
-			if r.Alerts > 0 {
-				alerts = fmt.Sprintf(" (%d refused)", r.Alerts)
-			}
-			deferred := fmt.Sprintf("%.2f", r.Deferred)
-			if d := bench.TopCommands(r.ByDeferred, 3); d != "" {
-				deferred += " (" + d + ")"
-			}
-			fmt.Fprintf(md, "| %s%s | **%.2f** | %s %s | %s | %s | %.1f | %s |\n", k, alerts, r.RoundTrips, target, ok,
-				bench.TopCommands(r.ByCall, 4), deferred, r.Commands, bench.TopCommands(r.ByCommand, 8))
+		trips = w
+	} else {
+		w, err := newWorld(ctx, o, "webhook", false)
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(md, "\n")
+		trips = w
 	}
+	if !o.want("trips") {
+		return nil
+	}
+	logf("round trips: %d updates of each kind", o.tripsN)
+	fmt.Fprintf(md, "### Redis per state-changing update (webhook)\n\n")
+	fmt.Fprintf(md, "%d updates of one kind at a time through the whole bot (32 in flight), on the world of the last latency run (the bot's caches as in a long-running process: before the reports, one report in every bloc, since a replica's first report of a bloc costs a second round trip to learn its time zone and units), counted until their replies and debounced edits went out. A go-redis hook on the bot's client counts round trips (a command, or a pipeline of any length): those made while handling the update (the hook sees the update in the context: webhook claim, per-person limit, the handler's store calls; a new pool connection's handshake is not counted) and the deferred ones (rendering a debounced edit from the store, the per-person counter's flush; the idle rate of timers subtracted). Commands: `INFO commandstats` before and after, every command Redis ran (inside scripts too), per update.\n\n", o.tripsN)
+	fmt.Fprintf(md, "| update | round trips handling it | target | which | deferred round trips | Redis commands | of which |\n|---|---|---|---|---|---|---|\n")
+	for _, k := range []bench.Kind{bench.Vote, bench.Sign, bench.Report, bench.Poll} {
+		r, err := trips.RoundTrips(ctx, k, o.tripsN)
+		if err != nil {
+			return err
+		}
+		target, ok := "1", mark(r.RoundTrips < 1.02)
+		if k == bench.Poll {
+			target, ok = "—", ""
+		}
+		alerts := ""
+		if r.Alerts > 0 {
+			alerts = fmt.Sprintf(" (%d refused)", r.Alerts)
+		}
+		deferred := fmt.Sprintf("%.2f", r.Deferred)
+		if d := bench.TopCommands(r.ByDeferred, 3); d != "" {
+			deferred += " (" + d + ")"
+		}
+		fmt.Fprintf(md, "| %s%s | **%.2f** | %s %s | %s | %s | %.1f | %s |\n", k, alerts, r.RoundTrips, target, ok,
+			bench.TopCommands(r.ByCall, 4), deferred, r.Commands, bench.TopCommands(r.ByCommand, 8))
+	}
+	fmt.Fprintf(md, "\n")
 	return nil
 }
 
-// inbound: throughput and latency through webhooks, beside the floor.
-func inbound(ctx context.Context, o options, md io.Writer, w *bench.World) error {
-	floor, err := newWorld(ctx, o, "webhook", true)
-	if err != nil {
-		return err
-	}
-	defer floor.Close()
-	var feat, fl []bench.RunResult
+// runs runs f on a fresh world `o.runs` times and returns the results and the bot's log
+// notes; keep, when set, is given the last world instead of closing it.
+func runs(ctx context.Context, o options, mode string, floor bool, what string, f func(i int, w *bench.World) (bench.RunResult, error), keep **bench.World) ([]bench.RunResult, []string, error) {
+	var out []bench.RunResult
+	var logs []string
 	for i := 0; i < o.runs; i++ {
-		logf("webhook throughput run %d/%d (features, %d in flight)", i+1, o.runs, o.slots)
+		w, err := newWorld(ctx, o, mode, floor)
+		if err != nil {
+			return nil, nil, err
+		}
+		logf("%s run %d/%d", what, i+1, o.runs)
+		r, err := f(i, w)
+		if err == nil {
+			logf("  %.0f/s p50 %v p99 %v, CPU per update: %v here, %v redis", r.Rate, r.P50, r.P99, r.CPUProc, r.CPURedis)
+			out = append(out, r)
+			if l := w.Log.Summary(); l != "" {
+				logs = append(logs, l)
+			}
+		}
+		if keep != nil && i == o.runs-1 && err == nil {
+			*keep = w
+		} else {
+			w.Close()
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, logs, nil
+}
+
+// inbound: throughput and latency through webhooks, beside the floor. It returns the world of
+// the last latency run (still running).
+func inbound(ctx context.Context, o options, md io.Writer) (*bench.World, error) {
+	feat, featLogs, err := runs(ctx, o, "webhook", false, "webhook throughput (the bot)", func(i int, w *bench.World) (bench.RunResult, error) {
 		stopProf := func() error { return nil }
 		if i == 0 {
 			// The first run is profiled (CPU and allocations), when asked for.
 			var err error
 			if stopProf, err = startProfiles(o); err != nil {
-				return err
+				return bench.RunResult{}, err
 			}
 		}
 		r, err := w.ClosedLoop(ctx, bench.DefaultMix, o.slots, o.warm, o.dur, uint64(i+1))
-		if err != nil {
-			return err
+		if perr := stopProf(); err == nil {
+			err = perr
 		}
-		if err := stopProf(); err != nil {
-			return err
-		}
-		feat = append(feat, r)
-		logf("  %.0f/s p50 %v p99 %v, CPU per update: %v here, %v redis", r.Rate, r.P50, r.P99, r.CPUProc, r.CPURedis)
-		logf("webhook throughput run %d/%d (floor)", i+1, o.runs)
-		if r, err = floor.ClosedLoop(ctx, bench.DefaultMix, o.slots, o.warm, o.dur, uint64(i+1)); err != nil {
-			return err
-		}
-		fl = append(fl, r)
-		logf("  %.0f/s p50 %v p99 %v, CPU per update: %v here, %v redis", r.Rate, r.P50, r.P99, r.CPUProc, r.CPURedis)
+		return r, err
+	}, nil)
+	if err != nil {
+		return nil, err
 	}
-	var open []bench.RunResult
-	for i := 0; i < o.runs; i++ {
-		logf("webhook latency run %d/%d (%.0f updates/s offered)", i+1, o.runs, o.rate)
-		r, err := w.OpenLoop(ctx, bench.DefaultMix, o.rate, o.warm, o.dur, uint64(100+i))
-		if err != nil {
-			return err
-		}
-		open = append(open, r)
-		logf("  %.0f/s p50 %v p99 %v, CPU per update: %v here, %v redis", r.Rate, r.P50, r.P99, r.CPUProc, r.CPURedis)
+	fl, floorLogs, err := runs(ctx, o, "webhook", true, "webhook throughput (floor)", func(i int, w *bench.World) (bench.RunResult, error) {
+		return w.ClosedLoop(ctx, bench.DefaultMix, o.slots, o.warm, o.dur, uint64(i+1))
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	var last *bench.World
+	open, openLogs, err := runs(ctx, o, "webhook", false, fmt.Sprintf("webhook latency (%.0f updates/s offered)", o.rate), func(i int, w *bench.World) (bench.RunResult, error) {
+		return w.OpenLoop(ctx, bench.DefaultMix, o.rate, o.warm, o.dur, uint64(100+i))
+	}, &last)
+	if err != nil {
+		return nil, err
 	}
 	fmt.Fprintf(md, "### Inbound: webhooks\n\n")
-	fmt.Fprintf(md, "%s blocs (7 units, %d people linked to each, %d more people; an open chair ballot, the year's pledge, a four-option poll), the mix 50%% ballot presses, 20%% `/baocao` reports, 10%% pledge signatures (Sign button; a pledge signed by all seven units is amended so signatures stay real), 20%% poll presses, from random people of random blocs. Latency: from the person's action in the simulator to the bot's reply there (the callback answer of a press, the reply to `/baocao`). Throughput runs keep %d updates in flight; the latency run offers a fixed rate whatever the bot does. Telegram's send limits are lifted (30 messages/s would cap the report replies; pacing is the fan-out's subject); the per-person action limit is on as shipped. Medians of %d runs of %v after %v of warm-up; each run's value in brackets.\n\n",
+	fmt.Fprintf(md, "%s blocs (7 units, %d people linked to each, %d more people; an open chair ballot, the year's pledge, a four-option poll), the mix 50%% ballot presses, 20%% `/baocao` reports, 10%% pledge signatures (Sign button; a pledge signed by all seven units is amended so signatures stay real), 20%% poll presses, from random people of random blocs. Latency: from the person's action in the simulator to the bot's reply there (the callback answer of a press, the reply to `/baocao`). Throughput runs keep %d updates in flight; the latency run offers a fixed rate whatever the bot does. Telegram's send limits are lifted (30 messages/s would cap the report replies; pacing is the fan-out's subject), so the bot also redraws each ballot, pledge and poll message once per edit interval (3 s) while it changes; the per-person action limit is on as shipped. Each run on a fresh world; medians of %d runs of %v after %v of warm-up, each run's value in brackets. CPU per update: this process (the bot, the simulator and the load generator) and the redis-server, per update answered.\n\n",
 		num(float64(o.groups)), 2, 6, o.slots, o.runs, o.dur, o.warm)
-	fmt.Fprintf(md, "| pipeline | updates/s | p50 | p99 | target |\n|---|---|---|---|---|\n")
+	fmt.Fprintf(md, "| pipeline | updates/s | p50 | p99 | CPU per update (process + Redis) | target |\n|---|---|---|---|---|---|\n")
 	rf, lf := medianRun(feat), medianRun(fl)
-	fmt.Fprintf(md, "| the bot (features, real Redis), %d in flight | **%s** %s | %s | %s | ≥ 3,000/s %s |\n", o.slots, num(rf.Rate), each(feat), ms(rf.P50), ms(rf.P99), mark(rf.Rate >= 3000))
-	fmt.Fprintf(md, "| transport floor (a handler that only replies, no Redis), %d in flight | **%s** %s | %s | %s | — |\n", o.slots, num(lf.Rate), each(fl), ms(lf.P50), ms(lf.P99))
+	fmt.Fprintf(md, "| the bot (features, real Redis), %d in flight | **%s** %s | %s | %s | %s + %s | ≥ 3,000/s %s |\n", o.slots, num(rf.Rate), each(feat), ms(rf.P50), ms(rf.P99), us(rf.CPUProc), us(rf.CPURedis), mark(rf.Rate >= 3000))
+	fmt.Fprintf(md, "| transport floor (a handler that only replies, no Redis), %d in flight | **%s** %s | %s | %s | %s + %s | — |\n", o.slots, num(lf.Rate), each(fl), ms(lf.P50), ms(lf.P99), us(lf.CPUProc), us(lf.CPURedis))
 	ratio := 0.0
 	if lf.Rate > 0 {
 		ratio = rf.Rate / lf.Rate
 	}
-	fmt.Fprintf(md, "| bot ÷ floor | **%.0f%%** | | | ≥ 60%% %s |\n", 100*ratio, mark(ratio >= 0.6))
+	fmt.Fprintf(md, "| bot ÷ floor | **%.0f%%** | | | | ≥ 60%% %s |\n", 100*ratio, mark(ratio >= 0.6))
 	ro := medianRun(open)
-	fmt.Fprintf(md, "| the bot at %s updates/s offered (answered %s/s) | | %s | **%s** %s | p99 < 50 ms %s |\n\n", num(o.rate), num(ro.Rate), ms(ro.P50), ms(ro.P99), eachP99(open), mark(ro.P99 < 50*time.Millisecond))
+	fmt.Fprintf(md, "| the bot at %s updates/s offered (answered %s/s) | | %s | **%s** %s | %s + %s | p99 < 50 ms %s |\n\n", num(o.rate), num(ro.Rate), ms(ro.P50), ms(ro.P99), eachP99(open), us(ro.CPUProc), us(ro.CPURedis), mark(ro.P99 < 50*time.Millisecond))
 	fmt.Fprintf(md, "Per kind (throughput runs, median run): %s. At %s/s offered: %s.\n\n", perKind(rf), num(o.rate), perKind(ro))
-	notes(md, "bot", feat, w)
-	notes(md, "floor", fl, floor)
-	return nil
+	notes(md, "bot", feat, featLogs)
+	notes(md, "floor", fl, floorLogs)
+	notes(md, "latency runs", open, openLogs)
+	return last, nil
 }
 
 func pollingSection(ctx context.Context, o options, md io.Writer) error {
 	if !o.want("inbound") && !o.want("polling") {
 		return nil
 	}
-	w, err := newWorld(ctx, o, "polling", false)
+	feat, featLogs, err := runs(ctx, o, "polling", false, "polling throughput (the bot)", func(i int, w *bench.World) (bench.RunResult, error) {
+		return w.ClosedLoop(ctx, bench.DefaultMix, o.slots, o.warm, o.dur, uint64(i+1))
+	}, nil)
 	if err != nil {
 		return err
 	}
-	defer w.Close()
-	floor, err := newWorld(ctx, o, "polling", true)
+	fl, _, err := runs(ctx, o, "polling", true, "polling throughput (floor)", func(i int, w *bench.World) (bench.RunResult, error) {
+		return w.ClosedLoop(ctx, bench.DefaultMix, o.slots, o.warm, o.dur, uint64(i+1))
+	}, nil)
 	if err != nil {
 		return err
-	}
-	defer floor.Close()
-	var feat, fl []bench.RunResult
-	for i := 0; i < o.runs; i++ {
-		logf("polling throughput run %d/%d", i+1, o.runs)
-		r, err := w.ClosedLoop(ctx, bench.DefaultMix, o.slots, o.warm, o.dur, uint64(i+1))
-		if err != nil {
-			return err
-		}
-		feat = append(feat, r)
-		logf("  %.0f/s p50 %v p99 %v", r.Rate, r.P50, r.P99)
-		if r, err = floor.ClosedLoop(ctx, bench.DefaultMix, o.slots, o.warm, o.dur, uint64(i+1)); err != nil {
-			return err
-		}
-		fl = append(fl, r)
-		logf("  floor %.0f/s p50 %v p99 %v", r.Rate, r.P50, r.P99)
 	}
 	rf, lf := medianRun(feat), medianRun(fl)
 	fmt.Fprintf(md, "### Inbound: long polling\n\nThe same blocs and mix; the bot long-polls the simulator (batches of up to 100 updates, chats in parallel, a batch's replies sent before the next getUpdates confirms it).\n\n")
-	fmt.Fprintf(md, "| pipeline | updates/s | p50 | p99 |\n|---|---|---|---|\n")
-	fmt.Fprintf(md, "| the bot, %d in flight | **%s** %s | %s | %s |\n", o.slots, num(rf.Rate), each(feat), ms(rf.P50), ms(rf.P99))
-	fmt.Fprintf(md, "| transport floor, %d in flight | **%s** %s | %s | %s |\n", o.slots, num(lf.Rate), each(fl), ms(lf.P50), ms(lf.P99))
+	fmt.Fprintf(md, "| pipeline | updates/s | p50 | p99 | CPU per update (process + Redis) |\n|---|---|---|---|---|\n")
+	fmt.Fprintf(md, "| the bot, %d in flight | **%s** %s | %s | %s | %s + %s |\n", o.slots, num(rf.Rate), each(feat), ms(rf.P50), ms(rf.P99), us(rf.CPUProc), us(rf.CPURedis))
+	fmt.Fprintf(md, "| transport floor, %d in flight | **%s** %s | %s | %s | %s + %s |\n", o.slots, num(lf.Rate), each(fl), ms(lf.P50), ms(lf.P99), us(lf.CPUProc), us(lf.CPURedis))
 	if lf.Rate > 0 {
-		fmt.Fprintf(md, "| bot ÷ floor | **%.0f%%** | | |\n", 100*rf.Rate/lf.Rate)
+		fmt.Fprintf(md, "| bot ÷ floor | **%.0f%%** | | | |\n", 100*rf.Rate/lf.Rate)
 	}
 	fmt.Fprintf(md, "\n")
-	notes(md, "bot (polling)", feat, w)
+	notes(md, "bot (polling)", feat, featLogs)
 	return nil
 }
 
@@ -454,7 +472,7 @@ func perKind(r bench.RunResult) string {
 	return strings.Join(parts, "; ")
 }
 
-func notes(md io.Writer, name string, rs []bench.RunResult, w *bench.World) {
+func notes(md io.Writer, name string, rs []bench.RunResult, logs []string) {
 	lost, alerts := 0, 0
 	for _, r := range rs {
 		lost += r.Lost
@@ -469,8 +487,8 @@ func notes(md io.Writer, name string, rs []bench.RunResult, w *bench.World) {
 	if alerts > 0 {
 		parts = append(parts, fmt.Sprintf("%d presses were refused (first: %s)", alerts, strings.Join(rs[0].FirstAlr, "; ")))
 	}
-	if s := w.Log.Summary(); s != "" {
-		parts = append(parts, "log: "+s)
+	for _, l := range logs {
+		parts = append(parts, "log: "+l)
 	}
 	if len(parts) > 0 {
 		fmt.Fprintf(md, "Notes (%s): %s.\n\n", name, strings.Join(parts, "; "))
@@ -533,6 +551,8 @@ func ms(d time.Duration) string {
 		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
 	}
 }
+
+func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond)) }
 
 func kb(b float64) string { return fmt.Sprintf("%.0f KB", b/1024) }
 func mb(b int64) string   { return fmt.Sprintf("%.0f MB", float64(b)/1024/1024) }
