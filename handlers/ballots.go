@@ -772,20 +772,11 @@ func (h *Ballots) closeNow(ctx context.Context, c *bot.Context, id string) error
 // that flipped the ballot announces; a replay of the same timer announces only if the first
 // run's announcement was not sent.
 func (h *Ballots) HandleTimer(ctx context.Context, tm scheduler.Timer, late time.Duration) error {
-	var pl struct {
-		B string `json:"b"`
-	}
-	if err := json.Unmarshal(tm.Payload, &pl); err != nil || pl.B == "" {
-		h.log.Error("ballot timer with a bad payload, dropped", "id", tm.ID, "err", err)
-		return nil
-	}
-	chat := tm.ChatID
-	if to, err := h.store.MovedTo(ctx, chat); err != nil {
+	chat, ballotID, ok, err := timerTarget(ctx, h.store, h.log, tm, "b")
+	if !ok {
 		return err
-	} else if to != 0 {
-		chat = to
 	}
-	cr, err := h.store.CloseBallot(ctx, chat, store.Op{Key: tm.ID}, pl.B, "deadline")
+	cr, err := h.store.CloseBallot(ctx, chat, store.Op{Key: tm.ID}, ballotID, "deadline")
 	switch {
 	case errors.Is(err, domain.ErrClosed), errors.Is(err, domain.ErrNotFound):
 		return nil // closed by a manager meanwhile
@@ -793,12 +784,12 @@ func (h *Ballots) HandleTimer(ctx context.Context, tm scheduler.Timer, late time
 		return err
 	}
 	if cr.Dup {
-		if v, err := h.store.LoadBallot(ctx, chat, pl.B); err != nil || v.Announced {
+		if v, err := h.store.LoadBallot(ctx, chat, ballotID); err != nil || v.Announced {
 			return err
 		}
 	}
 	if late > time.Minute {
-		h.log.Info("ballot closed late at its deadline (the bot was down)", "chat", chat, "ballot", pl.B, "late", late)
+		h.log.Info("ballot closed late at its deadline (the bot was down)", "chat", chat, "ballot", ballotID, "late", late)
 	}
 	h.announce(ctx, chat, &cr, 0)
 	return nil

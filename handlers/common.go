@@ -5,9 +5,11 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
+	"log/slog"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -15,6 +17,7 @@ import (
 	"thiduabot/bot"
 	"thiduabot/domain"
 	"thiduabot/i18n"
+	"thiduabot/scheduler"
 	"thiduabot/store"
 )
 
@@ -125,3 +128,29 @@ func shortLabel(s string, n int) string {
 }
 
 func raw(s string) i18n.Raw { return i18n.Raw(s) }
+
+// movedChecker finds where a group's bloc went when the group became a supergroup.
+type movedChecker interface {
+	MovedTo(ctx context.Context, chatID int64) (int64, error)
+}
+
+// timerTarget reads the id a timer's JSON payload holds under key, and the chat the timer
+// belongs to now (its group may have become a supergroup since it was scheduled). ok is false
+// when the timer cannot be handled: a payload without the id (logged; the timer is dropped,
+// err nil) or a store error (err set; the timer is retried).
+func timerTarget(ctx context.Context, m movedChecker, log *slog.Logger, tm scheduler.Timer, key string) (int64, string, bool, error) {
+	var pl map[string]string
+	if err := json.Unmarshal(tm.Payload, &pl); err != nil || pl[key] == "" {
+		log.Error("timer with a bad payload, dropped", "id", tm.ID, "kind", tm.Kind, "err", err)
+		return 0, "", false, nil
+	}
+	chat := tm.ChatID
+	to, err := m.MovedTo(ctx, chat)
+	if err != nil {
+		return 0, "", false, err
+	}
+	if to != 0 {
+		chat = to
+	}
+	return chat, pl[key], true, nil
+}

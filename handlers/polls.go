@@ -309,20 +309,11 @@ func (h *Polls) closeButton(ctx context.Context, c *bot.Context) error {
 
 // HandleTimer closes a poll when its duration ends (also late, after a restart).
 func (h *Polls) HandleTimer(ctx context.Context, tm scheduler.Timer, late time.Duration) error {
-	var pl struct {
-		P string `json:"p"`
-	}
-	if err := json.Unmarshal(tm.Payload, &pl); err != nil || pl.P == "" {
-		h.log.Error("poll timer with a bad payload, dropped", "id", tm.ID, "err", err)
-		return nil
-	}
-	chat := tm.ChatID
-	if to, err := h.store.MovedTo(ctx, chat); err != nil {
+	chat, pollID, ok, err := timerTarget(ctx, h.store, h.log, tm, "p")
+	if !ok {
 		return err
-	} else if to != 0 {
-		chat = to
 	}
-	ps, err := h.store.ClosePoll(ctx, chat, store.Op{Key: tm.ID}, pl.P, false, "deadline")
+	ps, err := h.store.ClosePoll(ctx, chat, store.Op{Key: tm.ID}, pollID, false, "deadline")
 	switch {
 	case errors.Is(err, domain.ErrClosed), errors.Is(err, domain.ErrNotFound):
 		return nil
