@@ -143,8 +143,12 @@ func (a *API) call(ctx context.Context, method string, params tgbotapi.Params, o
 	if err != nil {
 		return a.wrap(method, err)
 	}
+	body := buf.Bytes()
+	if out == nil && resp.StatusCode == http.StatusOK && bytes.HasPrefix(body, okPrefix) {
+		return nil // an answer, an edit: nothing to read beyond the success
+	}
 	var r apiResponse
-	if err := json.Unmarshal(buf.Bytes(), &r); err != nil {
+	if err := json.Unmarshal(body, &r); err != nil {
 		return a.wrap(method, err)
 	}
 	if !r.OK {
@@ -168,6 +172,9 @@ type apiResponse struct {
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// okPrefix starts every successful Bot API answer (a JSON object whose first field is ok).
+var okPrefix = []byte(`{"ok":true`)
 
 // encodeForm is url.Values.Encode of the parameters (in any order: Telegram does not care),
 // written straight into one buffer (a message's text is most of a request).

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -47,6 +48,34 @@ type BallotCard struct {
 	Opened    int64           `json:"opened"`
 	Cands     []CardUnit      `json:"cands"`
 	Elig      []CardUnit      `json:"elig"`
+}
+
+// cardCache keeps decoded ballot cards by their JSON: a ballot's card is fixed when it opens
+// and every vote returns it, and decoding it was a good part of a vote's work in the bot. The
+// cards it hands out are shared: read them, never change them.
+type cardCache struct {
+	mu sync.Mutex
+	m  map[string]*BallotCard
+}
+
+func (c *cardCache) get(raw string) (*BallotCard, error) {
+	c.mu.Lock()
+	card := c.m[raw]
+	c.mu.Unlock()
+	if card != nil {
+		return card, nil
+	}
+	card = new(BallotCard)
+	if err := json.Unmarshal([]byte(raw), card); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= 4096 { // the open ballots of this many blocs at most
+		c.m = map[string]*BallotCard{}
+	}
+	c.m[raw] = card
+	c.mu.Unlock()
+	return card, nil
 }
 
 // CardUnit is a unit on a ballot card.
@@ -424,7 +453,8 @@ type VoteResult struct {
 	// Version counts the changes of the ballot's votes: of two results, the one with the higher
 	// version is the newer state (for ordering edits of the group message).
 	Version int64
-	// Card is nil when the vote was a replay (Dup).
+	// Card is nil when the vote was a replay (Dup). It is shared with other votes of the
+	// ballot: read it, never change it.
 	Card *BallotCard
 	Dup  bool
 }
@@ -482,11 +512,11 @@ func (s *Store) Vote(ctx context.Context, chatID int64, op Op, ballotID string, 
 		if err := json.Unmarshal([]byte(parts[1]), &extra); err != nil {
 			return VoteResult{}, fmt.Errorf("vote: %w", err)
 		}
-		var card BallotCard
-		if err := json.Unmarshal([]byte(parts[2]), &card); err != nil {
+		card, err := s.cards.get(parts[2])
+		if err != nil {
 			return VoteResult{}, fmt.Errorf("vote: card: %w", err)
 		}
-		vr.Cand, vr.CandName, vr.Voted, vr.TZ, vr.Card, vr.Version = extra.C, extra.CN, extra.V, extra.TZ, &card, extra.Ver
+		vr.Cand, vr.CandName, vr.Voted, vr.TZ, vr.Card, vr.Version = extra.C, extra.CN, extra.V, extra.TZ, card, extra.Ver
 		vr.MessageID, _ = strconv.Atoi(extra.M)
 	}
 	return vr, nil

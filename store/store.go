@@ -26,6 +26,7 @@ type Store struct {
 	// waitN replicas must confirm RunDurable's changes within waitTimeout (durable.go).
 	waitN       int
 	waitTimeout time.Duration
+	cards       cardCache // decoded ballot cards (ballot.go)
 }
 
 // New returns a store over a Redis client (standalone, Sentinel or Cluster).
