@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -269,6 +271,9 @@ type RunResult struct {
 	// CPU is the CPU time per update answered in the window: this process (the bot, the
 	// simulator and the load) and the redis-server.
 	CPUProc, CPURedis time.Duration
+	// Others is how many cores other processes of the machine kept busy meanwhile (the
+	// machine is shared: a measure of the interference).
+	Others float64
 }
 
 // KindLat is one kind's latency.
@@ -304,17 +309,18 @@ func (w *World) ClosedLoop(ctx context.Context, mix Mix, slots int, warm, dur ti
 			return RunResult{}, err
 		}
 	}
-	proc, rcpu := cpu.stop(ctx)
+	proc, rcpu, others := cpu.stop(ctx)
 	l.drain(30 * time.Second)
 	r := l.result(dur, 0)
-	r.setCPU(proc, rcpu)
+	r.setCPU(proc, rcpu, others)
 	return r, nil
 }
 
-func (r *RunResult) setCPU(proc, redis time.Duration) {
+func (r *RunResult) setCPU(proc, redis time.Duration, others float64) {
 	if r.Done > 0 {
 		r.CPUProc, r.CPURedis = proc/time.Duration(r.Done), redis/time.Duration(r.Done)
 	}
+	r.Others = others
 }
 
 // OpenLoop offers rate updates per second for warm+dur, whatever the bot does.
@@ -345,10 +351,10 @@ func (w *World) OpenLoop(ctx context.Context, mix Mix, rate float64, warm, dur t
 			return RunResult{}, ctx.Err()
 		}
 	}
-	proc, rcpu := cpu.stop(ctx)
+	proc, rcpu, others := cpu.stop(ctx)
 	l.drain(30 * time.Second)
 	r := l.result(dur, rate)
-	r.setCPU(proc, rcpu)
+	r.setCPU(proc, rcpu, others)
 	return r, nil
 }
 
@@ -440,22 +446,54 @@ func (h *CallCounter) ByName() map[string]int64 {
 	return out
 }
 
-// cpuMeter measures the CPU time this process and the redis-server use.
+// cpuMeter measures the CPU time this process, the redis-server and the rest of the machine
+// use.
 type cpuMeter struct {
 	w             *World
 	proc0, redis0 time.Duration
+	busy0         time.Duration
+	t0            time.Time
 }
 
 func (w *World) startCPU(ctx context.Context) *cpuMeter {
-	return &cpuMeter{w: w, proc0: procCPU(), redis0: w.redisCPU(ctx)}
+	return &cpuMeter{w: w, proc0: procCPU(), redis0: w.redisCPU(ctx), busy0: machineBusy(), t0: time.Now()}
 }
 
-// stop returns the CPU time used since start (zero for a nil meter).
-func (m *cpuMeter) stop(ctx context.Context) (proc, redis time.Duration) {
+// stop returns the CPU time used since start by this process and Redis, and the cores the
+// machine's other processes kept busy on average (zeros for a nil meter).
+func (m *cpuMeter) stop(ctx context.Context) (proc, redis time.Duration, others float64) {
 	if m == nil {
-		return 0, 0
+		return 0, 0, 0
 	}
-	return procCPU() - m.proc0, m.w.redisCPU(ctx) - m.redis0
+	proc, redis = procCPU()-m.proc0, m.w.redisCPU(ctx)-m.redis0
+	busy := machineBusy() - m.busy0
+	if el := time.Since(m.t0); el > 0 {
+		others = max(0, float64(busy-proc-redis)/float64(el))
+	}
+	return proc, redis, others
+}
+
+// machineBusy is the CPU time the whole machine spent busy (/proc/stat: all but idle and
+// iowait), 0 when unknown.
+func machineBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0
+	}
+	var busy int64
+	for i, v := range f[1:9] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		n, _ := strconv.ParseInt(v, 10, 64)
+		busy += n
+	}
+	return time.Duration(busy) * time.Second / 100 // USER_HZ
 }
 
 func procCPU() time.Duration {

@@ -257,7 +257,7 @@ func runs(ctx context.Context, o options, mode string, floor bool, what string, 
 		logf("%s run %d/%d", what, i+1, o.runs)
 		r, err := f(i, w)
 		if err == nil {
-			logf("  %.0f/s p50 %v p99 %v, CPU per update: %v here, %v redis", r.Rate, r.P50, r.P99, r.CPUProc, r.CPURedis)
+			logf("  %.0f/s p50 %v p99 %v, CPU per update: %v here, %v redis; other processes: %.2f cores", r.Rate, r.P50, r.P99, r.CPUProc, r.CPURedis, r.Others)
 			out = append(out, r)
 			if l := w.Log.Summary(); l != "" {
 				logs = append(logs, l)
@@ -310,7 +310,7 @@ func inbound(ctx context.Context, o options, md io.Writer) (*bench.World, error)
 		return nil, err
 	}
 	fmt.Fprintf(md, "### Inbound: webhooks\n\n")
-	fmt.Fprintf(md, "%s blocs (7 units, %d people linked to each, %d more people; an open chair ballot, the year's pledge, a four-option poll), the mix 50%% ballot presses, 20%% `/baocao` reports, 10%% pledge signatures (Sign button; a pledge signed by all seven units is amended so signatures stay real), 20%% poll presses, from random people of random blocs. Latency: from the person's action in the simulator to the bot's reply there (the callback answer of a press, the reply to `/baocao`). Throughput runs keep %d updates in flight; the latency run offers a fixed rate whatever the bot does. Telegram's send limits are lifted (30 messages/s would cap the report replies; pacing is the fan-out's subject), so the bot also redraws each ballot, pledge and poll message once per edit interval (3 s) while it changes; the per-person action limit is on as shipped. Each run on a fresh world; medians of %d runs of %v after %v of warm-up, each run's value in brackets. CPU per update: this process (the bot, the simulator and the load generator) and the redis-server, per update answered.\n\n",
+	fmt.Fprintf(md, "%s blocs (7 units, %d people linked to each, %d more people; an open chair ballot, the year's pledge, a four-option poll), the mix 50%% ballot presses, 20%% `/baocao` reports, 10%% pledge signatures (Sign button; a pledge signed by all seven units is amended so signatures stay real), 20%% poll presses, from random people of random blocs. Latency: from the person's action in the simulator to the bot's reply there (the callback answer of a press, the reply to `/baocao`). Throughput runs keep %d updates in flight; the latency run offers a fixed rate whatever the bot does. Telegram's send limits are lifted (30 messages/s would cap the report replies; pacing is the fan-out's subject), so the bot also redraws each ballot, pledge and poll message once per edit interval (3 s) while it changes; the per-person action limit is on as shipped. Each run on a fresh world; medians of %d runs of %v after %v of warm-up, each run's value in brackets with ‹the cores other processes of this shared machine kept busy meanwhile›. CPU per update: this process (the bot, the simulator and the load generator) and the redis-server, per update answered.\n\n",
 		num(float64(o.groups)), 2, 6, o.slots, o.runs, o.dur, o.warm)
 	fmt.Fprintf(md, "| pipeline | updates/s | p50 | p99 | CPU per update (process + Redis) | target |\n|---|---|---|---|---|---|\n")
 	rf, lf := medianRun(feat), medianRun(fl)
@@ -441,24 +441,19 @@ func medianD(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
+// each lists each run's rate with the cores other processes of the machine kept busy.
 func each(rs []bench.RunResult) string {
-	if len(rs) < 2 {
-		return ""
-	}
 	var v []string
 	for _, r := range rs {
-		v = append(v, num(r.Rate))
+		v = append(v, fmt.Sprintf("%s ‹%.1f›", num(r.Rate), r.Others))
 	}
 	return "(" + strings.Join(v, ", ") + ")"
 }
 
 func eachP99(rs []bench.RunResult) string {
-	if len(rs) < 2 {
-		return ""
-	}
 	var v []string
 	for _, r := range rs {
-		v = append(v, ms(r.P99))
+		v = append(v, fmt.Sprintf("%s ‹%.1f›", ms(r.P99), r.Others))
 	}
 	return "(" + strings.Join(v, ", ") + ")"
 }
