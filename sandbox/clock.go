@@ -55,8 +55,8 @@ func (s *Sandbox) advanceTo(ctx context.Context, target time.Time) (time.Time, e
 	return s.Clock.Now(), s.settle(ctx)
 }
 
-// settle wakes the timers and waits until none is due any more (fired, or failed and moved to a
-// later retry).
+// settle wakes the timers and waits until none is due or running any more (fired, or failed
+// and moved to a later retry).
 func (s *Sandbox) settle(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, Wait)
 	defer cancel()
@@ -66,7 +66,10 @@ func (s *Sandbox) settle(ctx context.Context) error {
 		s.App.Timers.Kick()
 		next, ok, err := s.App.Timers.Next(ctx)
 		if err == nil && (!ok || next.After(s.Clock.Now())) {
-			return nil
+			// Claimed timers must have run too, before the clock may move on.
+			if n, ferr := s.App.Timers.InFlight(ctx); ferr == nil && n == 0 {
+				return nil
+			}
 		}
 		select {
 		case <-ctx.Done():

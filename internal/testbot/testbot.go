@@ -268,7 +268,7 @@ func (e *Env) Advance(d time.Duration) {
 	e.Kick()
 }
 
-// Kick wakes the timers and waits until none is due and unclaimed any more.
+// Kick wakes the timers and waits until none is due or running any more.
 func (e *Env) Kick() {
 	e.T.Helper()
 	e.mu.Lock()
@@ -282,7 +282,9 @@ func (e *Env) Kick() {
 	for {
 		next, ok, err := a.Timers.Next(context.Background())
 		if err == nil && (!ok || next.After(e.Clock.Now())) {
-			return
+			if n, ferr := a.Timers.InFlight(context.Background()); ferr == nil && n == 0 {
+				return // none due, none running
+			}
 		}
 		if time.Now().After(deadline) {
 			e.T.Fatalf("timers due at %v still pending at %v", next, e.Clock.Now())
