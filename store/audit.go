@@ -5,9 +5,12 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"thiduabot/rkeys"
 )
@@ -77,10 +80,20 @@ func (s *Store) RecentAudit(ctx context.Context, chatID int64, n int) ([]AuditEn
 // VerifyAudit checks the whole chain: each entry's hash is sha1(prev + "\n" + body) and its
 // prev is the hash before it. It returns the number of entries and the head.
 func (s *Store) VerifyAudit(ctx context.Context, chatID int64) (int, string, error) {
-	lines, err := s.rdb.LRange(ctx, rkeys.ForChat(chatID).Audit(), 0, -1).Result()
-	if err != nil {
+	// The chain and its head are read in one transaction: an entry appended in between would
+	// otherwise look like a broken chain.
+	ck := rkeys.ForChat(chatID)
+	var linesCmd *redis.StringSliceCmd
+	var headCmd *redis.StringCmd
+	if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		linesCmd = p.LRange(ctx, ck.Audit(), 0, -1)
+		headCmd = p.HGet(ctx, ck.Bloc(), "audit_head")
+		return nil
+	}); err != nil && !errors.Is(err, redis.Nil) {
 		return 0, "", err
 	}
+	lines := linesCmd.Val()
+	head := headCmd.Val()
 	prev := ""
 	for i, line := range lines {
 		e, err := parseAudit(line)
@@ -95,10 +108,6 @@ func (s *Store) VerifyAudit(ctx context.Context, chatID int64) (int, string, err
 			return i, prev, fmt.Errorf("audit entry %d: hash does not match its content", e.Seq)
 		}
 		prev = e.Hash
-	}
-	head, err := s.AuditHead(ctx, chatID)
-	if err != nil {
-		return len(lines), prev, err
 	}
 	if head != prev {
 		return len(lines), prev, fmt.Errorf("audit head %s, chain ends at %s", head, prev)
