@@ -63,7 +63,9 @@ func (h *Bloc) Register(r *bot.Router) {
 	r.Command(bot.CommandInfo{Names: []string{"timezone", "muigio"}, MenuKey: "cmd.timezone", Group: true}, h.timezone)
 	r.Command(bot.CommandInfo{Names: []string{"history", "lichsu"}, MenuKey: "cmd.history", Group: true}, h.history)
 	r.Prompt("setup", h.setupReply)
-	r.Prompt("addunit", h.addUnitReply)
+	r.Prompt("addunit", managerReply(func(ctx context.Context, c *bot.Context, _ *domain.Bloc, text string) error {
+		return h.doAddUnits(ctx, c, text)
+	}))
 	r.Callback("jn", h.joinPick)
 	r.Callback("ja", h.joinDecide)
 	r.Callback("lg", h.langPick)
@@ -178,17 +180,6 @@ func (h *Bloc) addUnit(ctx context.Context, c *bot.Context) error {
 		return nil
 	}
 	return h.doAddUnits(ctx, c, c.Update.Args)
-}
-
-func (h *Bloc) addUnitReply(ctx context.Context, c *bot.Context) error {
-	b, err := needBloc(ctx, c)
-	if b == nil || err != nil {
-		return err
-	}
-	if ok, err := needManager(ctx, c); !ok || err != nil {
-		return err
-	}
-	return h.doAddUnits(ctx, c, c.Update.Text)
 }
 
 func (h *Bloc) doAddUnits(ctx context.Context, c *bot.Context, text string) error {

@@ -60,6 +60,21 @@ func needManager(ctx context.Context, c *bot.Context) (bool, error) {
 	return ok, nil
 }
 
+// managerReply handles a manager's answer to a ForceReply prompt: it checks the bloc and the
+// manager, then hands the answer's text to apply.
+func managerReply(apply func(ctx context.Context, c *bot.Context, b *domain.Bloc, text string) error) bot.HandlerFunc {
+	return func(ctx context.Context, c *bot.Context) error {
+		b, err := needBloc(ctx, c)
+		if b == nil || err != nil {
+			return err
+		}
+		if ok, err := needManager(ctx, c); !ok || err != nil {
+			return err
+		}
+		return apply(ctx, c, b, c.Update.Text)
+	}
+}
+
 // needMember returns the sender's unit in the bloc, or tells them how to join.
 func needMember(ctx context.Context, c *bot.Context, b *domain.Bloc) (domain.Unit, bool) {
 	if c.Update.SenderChat != 0 {

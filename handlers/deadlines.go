@@ -93,7 +93,7 @@ func (h *Deadlines) Register(r *bot.Router) {
 	r.Command(bot.CommandInfo{Names: []string{"deadlines", "dshanchot"}, MenuKey: "cmd.deadlines", Group: true, Private: true}, h.list)
 	r.Command(bot.CommandInfo{Names: []string{"remind", "nhac"}, MenuKey: "cmd.remind", Group: true, Private: true}, h.remind)
 	r.Command(bot.CommandInfo{Names: []string{"cancel", "huy"}, MenuKey: "cmd.cancel", Group: true, Private: true}, h.cancel)
-	r.Prompt("deadline", h.deadlineReply)
+	r.Prompt("deadline", managerReply(h.setDeadline))
 	r.Prompt("remind", h.remindReply)
 	r.Callback(deadlineCancelKind, h.cancelButton)
 }
@@ -189,17 +189,6 @@ func (h *Deadlines) deadline(ctx context.Context, c *bot.Context) error {
 		return nil
 	}
 	return h.setDeadline(ctx, c, b, args)
-}
-
-func (h *Deadlines) deadlineReply(ctx context.Context, c *bot.Context) error {
-	b, err := needBloc(ctx, c)
-	if b == nil || err != nil {
-		return err
-	}
-	if ok, err := needManager(ctx, c); !ok || err != nil {
-		return err
-	}
-	return h.setDeadline(ctx, c, b, c.Update.Text)
 }
 
 func (h *Deadlines) setDeadline(ctx context.Context, c *bot.Context, b *domain.Bloc, text string) error {

@@ -60,9 +60,9 @@ func (h *Pledge) Register(r *bot.Router) {
 	r.Command(bot.CommandInfo{Names: []string{"sign", "kyket"}, MenuKey: "cmd.sign", Group: true}, h.sign)
 	r.Callback(pledgeSignKind, h.signButton)
 	r.SelfDeduped(pledgeSignKind) // one script per signature; a replay answers and redraws
-	r.Prompt("pledge.new", h.newReply)
-	r.Prompt("pledge.amend", h.amendReply)
-	r.Prompt("pledge.deadline", h.deadlineReply)
+	r.Prompt("pledge.new", managerReply(h.post))
+	r.Prompt("pledge.amend", managerReply(h.amend))
+	r.Prompt("pledge.deadline", managerReply(h.setDeadline))
 }
 
 // pledgeSplitSub cuts the first word (a subcommand) off the arguments; the rest keeps its lines.
@@ -144,17 +144,6 @@ func (h *Pledge) newCmd(ctx context.Context, c *bot.Context, b *domain.Bloc, res
 		return nil
 	}
 	return h.post(ctx, c, b, text)
-}
-
-func (h *Pledge) newReply(ctx context.Context, c *bot.Context) error {
-	b, err := needBloc(ctx, c)
-	if b == nil || err != nil {
-		return err
-	}
-	if ok, err := needManager(ctx, c); !ok || err != nil {
-		return err
-	}
-	return h.post(ctx, c, b, c.Update.Text)
 }
 
 // parseError tells the manager what is wrong with a pledge's text.
@@ -257,17 +246,6 @@ func (h *Pledge) amendCmd(ctx context.Context, c *bot.Context, b *domain.Bloc, r
 		return nil
 	}
 	return h.amend(ctx, c, b, text)
-}
-
-func (h *Pledge) amendReply(ctx context.Context, c *bot.Context) error {
-	b, err := needBloc(ctx, c)
-	if b == nil || err != nil {
-		return err
-	}
-	if ok, err := needManager(ctx, c); !ok || err != nil {
-		return err
-	}
-	return h.amend(ctx, c, b, c.Update.Text)
 }
 
 func (h *Pledge) amend(ctx context.Context, c *bot.Context, b *domain.Bloc, text string) error {
@@ -564,17 +542,6 @@ func (h *Pledge) deadline(ctx context.Context, c *bot.Context, b *domain.Bloc, a
 		return err
 	}
 	return h.setDeadline(ctx, c, b, arg)
-}
-
-func (h *Pledge) deadlineReply(ctx context.Context, c *bot.Context) error {
-	b, err := needBloc(ctx, c)
-	if b == nil || err != nil {
-		return err
-	}
-	if ok, err := needManager(ctx, c); !ok || err != nil {
-		return err
-	}
-	return h.setDeadline(ctx, c, b, c.Update.Text)
 }
 
 // example is a sign-by date two weeks ahead, as people would type it.
