@@ -349,23 +349,15 @@ func (s *Sim) answerCallbackQuery(rq *request) (any, error) {
 }
 
 func (s *Sim) sendDocument(rq *request) (any, error) {
-	f, err := s.formatText(rq.str("caption"), rq.str("parse_mode"), rq.str("caption_entities"), true)
-	if err != nil {
-		return nil, err
-	}
-	mk, err := parseReplyMarkup(rq.str("reply_markup"), false)
-	if err != nil {
-		return nil, err
-	}
-	m := &message{caption: true, text: f.text, entities: f.entities, html: f.html, markup: mk}
-	return s.postBotMessage(rq, m, func() error {
-		doc, err := s.inputFileLocked(rq, "document", fileDocument)
-		m.doc = doc
-		return err
-	})
+	return s.sendMedia(rq, "document", fileDocument, func(m *message, f *file) { m.doc = f })
 }
 
 func (s *Sim) sendPhoto(rq *request) (any, error) {
+	return s.sendMedia(rq, "photo", filePhoto, func(m *message, f *file) { m.photo = f })
+}
+
+// sendMedia posts a message with a caption and the file given in the field.
+func (s *Sim) sendMedia(rq *request, field string, kind fileKind, attach func(*message, *file)) (any, error) {
 	f, err := s.formatText(rq.str("caption"), rq.str("parse_mode"), rq.str("caption_entities"), true)
 	if err != nil {
 		return nil, err
@@ -376,8 +368,8 @@ func (s *Sim) sendPhoto(rq *request) (any, error) {
 	}
 	m := &message{caption: true, text: f.text, entities: f.entities, html: f.html, markup: mk}
 	return s.postBotMessage(rq, m, func() error {
-		ph, err := s.inputFileLocked(rq, "photo", filePhoto)
-		m.photo = ph
+		file, err := s.inputFileLocked(rq, field, kind)
+		attach(m, file)
 		return err
 	})
 }
