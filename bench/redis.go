@@ -118,30 +118,46 @@ func UsedMemory(ctx context.Context, rdb redis.UniversalClient) (int64, error) {
 	return strconv.ParseInt(m["used_memory"], 10, 64)
 }
 
-// CommandStats is INFO commandstats: calls per command (commands run by scripts included).
-func CommandStats(ctx context.Context, rdb redis.UniversalClient) (map[string]int64, error) {
+// CmdStat is one command's line of INFO commandstats.
+type CmdStat struct {
+	Calls int64
+	Usec  int64 // time Redis spent in it (a script's includes its commands')
+}
+
+// CommandStats is INFO commandstats: calls and time per command (commands run by scripts
+// included, counted under their own names too).
+func CommandStats(ctx context.Context, rdb redis.UniversalClient) (map[string]CmdStat, error) {
 	m, err := info(ctx, rdb, "commandstats")
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]int64{}
+	out := map[string]CmdStat{}
 	for k, v := range m {
 		name, ok := strings.CutPrefix(k, "cmdstat_")
 		if !ok {
 			continue
 		}
-		calls, _, _ := strings.Cut(v, ",")
-		n, _ := strconv.ParseInt(strings.TrimPrefix(calls, "calls="), 10, 64)
-		out[name] = n
+		var st CmdStat
+		for _, f := range strings.Split(v, ",") {
+			key, val, _ := strings.Cut(f, "=")
+			n, _ := strconv.ParseInt(val, 10, 64)
+			switch key {
+			case "calls":
+				st.Calls = n
+			case "usec":
+				st.Usec = n
+			}
+		}
+		out[name] = st
 	}
 	return out, nil
 }
 
 // diffStats is after − before, without the commands that did not change.
-func diffStats(before, after map[string]int64) map[string]int64 {
-	out := map[string]int64{}
+func diffStats(before, after map[string]CmdStat) map[string]CmdStat {
+	out := map[string]CmdStat{}
 	for k, v := range after {
-		if d := v - before[k]; d != 0 {
+		if d := (CmdStat{v.Calls - before[k].Calls, v.Usec - before[k].Usec}); d.Calls != 0 {
 			out[k] = d
 		}
 	}

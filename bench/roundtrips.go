@@ -20,6 +20,7 @@ type TripsResult struct {
 	// work (timers) is subtracted.
 	Deferred   float64
 	Commands   float64 // INFO commandstats: every command Redis ran (inside scripts too), per update
+	ScriptUsec float64 // INFO commandstats: time Redis spent running scripts, per update
 	ByCommand  map[string]float64
 	ByCall     map[string]float64 // the update's round trips by command ("pipeline")
 	ByDeferred map[string]float64
@@ -113,8 +114,12 @@ func (w *World) RoundTrips(ctx context.Context, k Kind, n int) (TripsResult, err
 		if name == "info" {
 			continue
 		}
-		total += d
-		res.ByCommand[name] = float64(d) / float64(n)
+		total += d.Calls
+		res.ByCommand[name] = float64(d.Calls) / float64(n)
+		switch name {
+		case "evalsha", "eval", "evalsha_ro", "eval_ro":
+			res.ScriptUsec += float64(d.Usec) / float64(n)
+		}
 	}
 	res.Commands = float64(total) / float64(n)
 	for name, v := range w.Calls.ByName() {

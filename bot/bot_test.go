@@ -203,3 +203,45 @@ func TestInteractiveBeforeBulk(t *testing.T) {
 	cancel()
 	wg.Wait()
 }
+
+// Debounced edits of different messages of one chat take turns, an interval apart; another
+// chat's edits do not wait for them.
+func TestEditsOfAChatShareItsPace(t *testing.T) {
+	var mu sync.Mutex
+	times := map[string][]time.Time{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/editMessageText") {
+			_ = r.ParseForm()
+			mu.Lock()
+			times[r.Form.Get("chat_id")] = append(times[r.Form.Get("chat_id")], time.Now())
+			mu.Unlock()
+		}
+		_, _ = w.Write([]byte(`{"ok":true,"result":true}`))
+	}))
+	defer srv.Close()
+	api := NewAPI("1:x", srv.URL, time.Second)
+	s := NewSender(context.Background(), api, NewMemLimiter(Limits{GroupPerMinute: 1000, GlobalPerSecond: 1000}), slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	s.EditInterval = 100 * time.Millisecond
+	start := time.Now()
+	for msg := 1; msg <= 3; msg++ {
+		s.Edit(-1, msg, fmt.Sprintf("m%d", msg), nil)
+	}
+	s.Edit(-2, 1, "other chat", nil)
+	if err := s.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	one, two := times["-1"], times["-2"]
+	if len(one) != 3 || len(two) != 1 {
+		t.Fatalf("edits: chat -1 %d (want 3), chat -2 %d (want 1)", len(one), len(two))
+	}
+	for i := 1; i < len(one); i++ {
+		if gap := one[i].Sub(one[i-1]); gap < 95*time.Millisecond {
+			t.Errorf("edit %d of the chat came %v after the previous one; the chat's interval is 100ms", i, gap)
+		}
+	}
+	if !two[0].Before(one[1]) {
+		t.Errorf("the other chat's edit (at %v) waited behind this chat's turns (its second at %v)", two[0].Sub(start), one[1].Sub(start))
+	}
+}

@@ -87,12 +87,15 @@ type Sender struct {
 	EditInterval time.Duration
 	MaxAttempts  int
 
-	mu      sync.Mutex
-	chats   map[int64]*chatQueue
-	edits   map[editKey]*editState
-	pending int
-	idle    *sync.Cond
-	ctx     context.Context
+	mu    sync.Mutex
+	chats map[int64]*chatQueue
+	edits map[editKey]*editState
+	// editNext is, per chat, the earliest time its next debounced edit may go out: edits of
+	// all of a chat's messages share one pace (Telegram's budget of a group is per chat).
+	editNext map[int64]time.Time
+	pending  int
+	idle     *sync.Cond
+	ctx      context.Context
 }
 
 type job struct {
@@ -128,7 +131,7 @@ func NewSender(ctx context.Context, api *API, lim Limiter, log *slog.Logger, m S
 		m = noMetrics{}
 	}
 	s := &Sender{api: api, lim: lim, log: log, metrics: m, EditInterval: 3 * time.Second, MaxAttempts: 30,
-		chats: map[int64]*chatQueue{}, edits: map[editKey]*editState{}, ctx: ctx}
+		chats: map[int64]*chatQueue{}, edits: map[editKey]*editState{}, editNext: map[int64]time.Time{}, ctx: ctx}
 	s.idle = sync.NewCond(&s.mu)
 	return s
 }
@@ -149,9 +152,11 @@ func (s *Sender) Send(m Outgoing) {
 	}
 }
 
-// Edit changes a sent message's text and buttons. Edits of one message are spaced by
-// EditInterval; in between, only the newest content is kept, so a burst of votes makes one
-// edit, not one per vote.
+// Edit changes a sent message's text and buttons. Debounced edits of a chat are spaced by
+// EditInterval, whichever of its messages they change (a group's live ballot, pledge and poll
+// take turns: Telegram allows a group about 20 messages a minute, one every 3 s, edits
+// included); in between, only the newest content of each message is kept, so a burst of votes
+// makes one edit, not one per vote.
 func (s *Sender) Edit(chatID int64, messageID int, text string, buttons [][]Button) {
 	s.edit(chatID, messageID, text, buttons, nil)
 }
@@ -179,7 +184,19 @@ func (s *Sender) edit(chatID int64, messageID int, text string, buttons [][]Butt
 	st.scheduled = true
 	s.pending++
 	s.metrics.Queue(1)
-	wait := time.Until(st.last.Add(s.EditInterval))
+	// The edit takes the chat's next free turn, and no earlier than an interval after this
+	// message's previous edit; turns are taken in the order changes come, so the chat's
+	// messages are redrawn in turn.
+	now := time.Now()
+	at := st.last.Add(s.EditInterval)
+	if next := s.editNext[chatID]; next.After(at) {
+		at = next
+	}
+	if at.Before(now) {
+		at = now
+	}
+	s.editNext[chatID] = at.Add(s.EditInterval)
+	wait := at.Sub(now)
 	s.mu.Unlock()
 	if wait <= 0 {
 		s.enqueueCounted(chatID, job{edit: &k})
@@ -307,6 +324,9 @@ func (s *Sender) doEdit(chatID int64, k editKey) {
 			defer s.mu.Unlock()
 			if cur := s.edits[k]; cur == st && !st.scheduled && !st.dirty && time.Since(st.last) >= s.EditInterval {
 				delete(s.edits, k)
+			}
+			if next, ok := s.editNext[chatID]; ok && !time.Now().Before(next) {
+				delete(s.editNext, chatID)
 			}
 		})
 	}

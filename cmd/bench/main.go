@@ -218,8 +218,8 @@ func webhookSection(ctx context.Context, o options, md io.Writer) error {
 	}
 	logf("round trips: %d updates of each kind", o.tripsN)
 	fmt.Fprintf(md, "### Redis per state-changing update (webhook)\n\n")
-	fmt.Fprintf(md, "%d updates of one kind at a time through the whole bot (32 in flight), on the world of the last latency run (the bot's caches as in a long-running process: before the reports, one report in every bloc, since a replica's first report of a bloc costs a second round trip to learn its time zone and units), counted until their replies and debounced edits went out. A go-redis hook on the bot's client counts round trips (a command, or a pipeline of any length): those made while handling the update (the hook sees the update in the context: webhook claim, per-person limit, the handler's store calls; a new pool connection's handshake is not counted) and the deferred ones (rendering a debounced edit from the store, the per-person counter's flush; the idle rate of timers subtracted). Commands: `INFO commandstats` before and after, every command Redis ran (inside scripts too), per update.\n\n", o.tripsN)
-	fmt.Fprintf(md, "| update | round trips handling it | target | which | deferred round trips | Redis commands | of which |\n|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(md, "%d updates of one kind at a time through the whole bot (32 in flight), on the world of the last latency run (the bot's caches as in a long-running process: before the reports, one report in every bloc, since a replica's first report of a bloc costs a second round trip to learn its time zone and units), counted until their replies and debounced edits went out. A go-redis hook on the bot's client counts round trips (a command, or a pipeline of any length): those made while handling the update (the hook sees the update in the context: webhook claim, per-person limit, the handler's store calls; a new pool connection's handshake is not counted) and the deferred ones (rendering a debounced edit from the store, the per-person counter's flush; the idle rate of timers subtracted). Commands and script time: `INFO commandstats` before and after, every command Redis ran (inside scripts too) and the time Redis spent running the scripts, per update.\n\n", o.tripsN)
+	fmt.Fprintf(md, "| update | round trips handling it | target | which | deferred round trips | Redis commands | script time in Redis | of which |\n|---|---|---|---|---|---|---|---|\n")
 	for _, k := range []bench.Kind{bench.Vote, bench.Sign, bench.Report, bench.Poll} {
 		r, err := trips.RoundTrips(ctx, k, o.tripsN)
 		if err != nil {
@@ -237,8 +237,8 @@ func webhookSection(ctx context.Context, o options, md io.Writer) error {
 		if d := bench.TopCommands(r.ByDeferred, 3); d != "" {
 			deferred += " (" + d + ")"
 		}
-		fmt.Fprintf(md, "| %s%s | **%.2f** | %s %s | %s | %s | %.1f | %s |\n", k, alerts, r.RoundTrips, target, ok,
-			bench.TopCommands(r.ByCall, 4), deferred, r.Commands, bench.TopCommands(r.ByCommand, 8))
+		fmt.Fprintf(md, "| %s%s | **%.2f** | %s %s | %s | %s | %.1f | %.0f µs | %s |\n", k, alerts, r.RoundTrips, target, ok,
+			bench.TopCommands(r.ByCall, 4), deferred, r.Commands, r.ScriptUsec, bench.TopCommands(r.ByCommand, 8))
 	}
 	fmt.Fprintf(md, "\n")
 	return nil
