@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/url"
+	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -12,7 +14,8 @@ const MaxCallbackData = 64
 
 // replyMarkup is a parsed reply_markup parameter.
 type replyMarkup struct {
-	rows        [][]button // inline keyboard
+	rows        [][]button      // inline keyboard
+	inline      json.RawMessage // the rows as reply_markup JSON (nil without rows)
 	forceReply  bool
 	placeholder string
 	selective   bool
@@ -24,15 +27,34 @@ type button struct {
 	raw             json.RawMessage // canonical JSON, echoed back in messages
 }
 
-func (m *replyMarkup) wire() *wireInlineMarkup {
-	w := &wireInlineMarkup{InlineKeyboard: make([][]json.RawMessage, len(m.rows))}
-	for i, row := range m.rows {
-		w.InlineKeyboard[i] = make([]json.RawMessage, len(row))
-		for j, b := range row {
-			w.InlineKeyboard[i][j] = b.raw
+// inlineJSON is {"inline_keyboard":[[button,...],...]} of the rows, or nil without rows.
+func inlineJSON(rows [][]button) json.RawMessage {
+	if len(rows) == 0 {
+		return nil
+	}
+	n := len(`{"inline_keyboard":[]}`)
+	for _, row := range rows {
+		n += 3
+		for _, b := range row {
+			n += len(b.raw) + 1
 		}
 	}
-	return w
+	out := make([]byte, 0, n)
+	out = append(out, `{"inline_keyboard":[`...)
+	for i, row := range rows {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, '[')
+		for j, b := range row {
+			if j > 0 {
+				out = append(out, ',')
+			}
+			out = append(out, b.raw...)
+		}
+		out = append(out, ']')
+	}
+	return append(out, ']', '}')
 }
 
 // sameInline reports whether two markups show the same inline keyboard.
@@ -65,27 +87,45 @@ var inlineActions = []string{
 	"switch_inline_query_chosen_chat", "callback_game", "pay", "web_app", "copy_text",
 }
 
+// jsonMember is one member of a JSON object: its key and its raw JSON value.
+type jsonMember struct {
+	key, val string
+}
+
+// jsonObject is a JSON object's members, without duplicate keys.
+type jsonObject []jsonMember
+
+func (o jsonObject) get(key string) (string, bool) {
+	for _, m := range o {
+		if m.key == key {
+			return m.val, true
+		}
+	}
+	return "", false
+}
+
 // parseReplyMarkup validates reply_markup as Telegram does. inlineOnly is for edits,
 // which accept only inline keyboards.
 func parseReplyMarkup(raw string, inlineOnly bool) (*replyMarkup, error) {
 	if raw == "" || raw == "null" {
 		return nil, nil
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(raw), &obj); err != nil {
-		return nil, badRequest("can't parse reply keyboard markup JSON object")
+	// The usual markup (string and literal values, plain keys) is read by scanMarkup
+	// without building maps; anything else, and every error, by encoding/json.
+	top, rows, lean := scanMarkup(raw)
+	if !lean {
+		var err error
+		if top, rows, err = decodeMarkup(raw); err != nil {
+			return nil, err
+		}
 	}
 	mk := &replyMarkup{}
-	if kb, ok := obj["inline_keyboard"]; ok {
-		var rows [][]map[string]json.RawMessage
-		if err := json.Unmarshal(kb, &rows); err != nil {
-			return nil, badRequest("field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array of Arrays")
-		}
+	if _, ok := top.get("inline_keyboard"); ok {
 		total := 0
 		for _, row := range rows {
 			var out []button
 			for _, bt := range row {
-				b, err := parseInlineButton(bt)
+				b, err := parseInlineButton(bt, lean)
 				if err != nil {
 					return nil, err
 				}
@@ -99,24 +139,29 @@ func parseReplyMarkup(raw string, inlineOnly bool) (*replyMarkup, error) {
 		if total > 100 {
 			return nil, badRequest("reply markup is too long")
 		}
+		mk.inline = inlineJSON(mk.rows)
 		return mk, nil
 	}
 	if inlineOnly {
 		return nil, badRequest("inline keyboard expected")
 	}
+	forceReply, _ := top.get("force_reply")
+	_, keyboard := top.get("keyboard")
+	removeKeyboard, _ := top.get("remove_keyboard")
 	switch {
-	case isTrue(obj["force_reply"]):
+	case isTrue(forceReply):
 		mk.forceReply = true
-		if p, ok := obj["input_field_placeholder"]; ok {
-			if err := json.Unmarshal(p, &mk.placeholder); err != nil {
+		if p, ok := top.get("input_field_placeholder"); ok {
+			if err := unmarshalString(p, &mk.placeholder); err != nil {
 				return nil, badRequest("field \"input_field_placeholder\" must be of type String")
 			}
 			if utf8.RuneCountInString(mk.placeholder) > 64 {
 				return nil, badRequest("input field placeholder is too long")
 			}
 		}
-		mk.selective = isTrue(obj["selective"])
-	case obj["keyboard"] != nil || isTrue(obj["remove_keyboard"]):
+		sel, _ := top.get("selective")
+		mk.selective = isTrue(sel)
+	case keyboard || isTrue(removeKeyboard):
 		mk.other = true
 	default:
 		return nil, badRequest("can't parse reply keyboard markup JSON object")
@@ -124,12 +169,71 @@ func parseReplyMarkup(raw string, inlineOnly bool) (*replyMarkup, error) {
 	return mk, nil
 }
 
-func isTrue(raw json.RawMessage) bool { return string(raw) == "true" }
+// decodeMarkup reads reply_markup with encoding/json: the top object and, when it has
+// one, the inline keyboard's buttons.
+func decodeMarkup(raw string) (jsonObject, []([]jsonObject), error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &obj); err != nil {
+		return nil, nil, badRequest("can't parse reply keyboard markup JSON object")
+	}
+	var rows []([]jsonObject)
+	if kb, ok := obj["inline_keyboard"]; ok {
+		var in [][]map[string]json.RawMessage
+		if err := json.Unmarshal(kb, &in); err != nil {
+			return nil, nil, badRequest("field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array of Arrays")
+		}
+		rows = make([]([]jsonObject), len(in))
+		for i, row := range in {
+			rows[i] = make([]jsonObject, len(row))
+			for j, bt := range row {
+				rows[i][j] = objectOf(bt)
+			}
+		}
+	}
+	return objectOf(obj), rows, nil
+}
 
-func parseInlineButton(bt map[string]json.RawMessage) (button, error) {
+func objectOf(m map[string]json.RawMessage) jsonObject {
+	if m == nil {
+		return nil
+	}
+	o := make(jsonObject, 0, len(m))
+	for k, v := range m {
+		o = append(o, jsonMember{k, string(v)})
+	}
+	return o
+}
+
+func isTrue(raw string) bool { return raw == "true" }
+
+// unmarshalString is json.Unmarshal of a raw JSON value into *dst, without its costs
+// for a string with neither escapes nor invalid UTF-8 (which decodes to its bytes).
+func unmarshalString(raw string, dst *string) error {
+	if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' {
+		in := raw[1 : n-1]
+		if strings.IndexByte(in, '\\') < 0 && strings.IndexByte(in, '"') < 0 && utf8.ValidString(in) && !hasControl(in) {
+			*dst = in
+			return nil
+		}
+	}
+	return json.Unmarshal([]byte(raw), dst)
+}
+
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 {
+			return true
+		}
+	}
+	return false
+}
+
+// parseInlineButton checks one inline button. lean says the object came from
+// scanMarkup (plain keys, compact values), whose canonical form is written directly.
+func parseInlineButton(bt jsonObject, lean bool) (button, error) {
 	var b button
-	t, ok := bt["text"]
-	if !ok || json.Unmarshal(t, &b.text) != nil {
+	t, ok := bt.get("text")
+	if !ok || unmarshalString(t, &b.text) != nil {
 		return b, badRequest("can't parse inline keyboard button: Field \"text\" must be of type String")
 	}
 	if b.text == "" {
@@ -137,31 +241,60 @@ func parseInlineButton(bt map[string]json.RawMessage) (button, error) {
 	}
 	actions := 0
 	for _, a := range inlineActions {
-		if v, ok := bt[a]; ok && string(v) != "null" && string(v) != "false" {
+		if v, ok := bt.get(a); ok && v != "null" && v != "false" {
 			actions++
 		}
 	}
 	if actions == 0 {
 		return b, badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
 	}
-	if d, ok := bt["callback_data"]; ok && string(d) != "null" {
-		if json.Unmarshal(d, &b.data) != nil || len(b.data) == 0 || len(b.data) > MaxCallbackData {
+	if d, ok := bt.get("callback_data"); ok && d != "null" {
+		if unmarshalString(d, &b.data) != nil || len(b.data) == 0 || len(b.data) > MaxCallbackData {
 			return b, badRequest("BUTTON_DATA_INVALID")
 		}
 	}
-	if u, ok := bt["url"]; ok && string(u) != "null" {
-		if json.Unmarshal(u, &b.url) != nil || !validButtonURL(b.url) {
+	if u, ok := bt.get("url"); ok && u != "null" {
+		if unmarshalString(u, &b.url) != nil || !validButtonURL(b.url) {
 			return b, badRequest("inline keyboard button URL '%s' is invalid: Wrong HTTP URL", b.url)
 		}
 	}
-	clean := make(map[string]json.RawMessage, len(bt))
-	for k, v := range bt {
-		if string(v) != "null" && string(v) != "false" {
-			clean[k] = v
+	b.raw = canonicalButton(bt, lean)
+	return b, nil
+}
+
+// canonicalButton is the button without its null and false members, keys sorted, as
+// encoding/json writes a map of raw values: the form echoed back in messages.
+func canonicalButton(bt jsonObject, lean bool) json.RawMessage {
+	if !lean {
+		clean := make(map[string]json.RawMessage, len(bt))
+		for _, m := range bt {
+			if m.val != "null" && m.val != "false" {
+				clean[m.key] = json.RawMessage(m.val)
+			}
+		}
+		return mustJSON(clean)
+	}
+	keep := make([]jsonMember, 0, len(bt))
+	n := 2
+	for _, m := range bt {
+		if m.val != "null" && m.val != "false" {
+			keep = append(keep, m)
+			n += len(m.key) + len(m.val) + 4
 		}
 	}
-	b.raw = mustJSON(clean) // map keys are sorted: a canonical form
-	return b, nil
+	slices.SortFunc(keep, func(a, b jsonMember) int { return strings.Compare(a.key, b.key) })
+	out := make([]byte, 0, n)
+	out = append(out, '{')
+	for i, m := range keep {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, '"')
+		out = append(out, m.key...)
+		out = append(out, '"', ':')
+		out = append(out, m.val...)
+	}
+	return append(out, '}')
 }
 
 func validButtonURL(s string) bool {

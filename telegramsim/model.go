@@ -318,29 +318,25 @@ type wirePoll struct {
 	AllowsMultipleAnswers bool             `json:"allows_multiple_answers"`
 }
 
-type wireInlineMarkup struct {
-	InlineKeyboard [][]json.RawMessage `json:"inline_keyboard"`
-}
-
 type wireMessage struct {
-	MessageID         int               `json:"message_id"`
-	From              *wireUser         `json:"from,omitempty"`
-	SenderChat        *wireChat         `json:"sender_chat,omitempty"`
-	Date              int64             `json:"date"`
-	Chat              wireChat          `json:"chat"`
-	ReplyToMessage    *wireMessage      `json:"reply_to_message,omitempty"`
-	EditDate          int64             `json:"edit_date,omitempty"`
-	Text              string            `json:"text,omitempty"`
-	Entities          []wireEntity      `json:"entities,omitempty"`
-	Document          *wireDocument     `json:"document,omitempty"`
-	Photo             []wirePhotoSize   `json:"photo,omitempty"`
-	Poll              *wirePoll         `json:"poll,omitempty"`
-	Caption           string            `json:"caption,omitempty"`
-	CaptionEntities   []wireEntity      `json:"caption_entities,omitempty"`
-	NewChatMembers    []*wireUser       `json:"new_chat_members,omitempty"`
-	MigrateToChatID   int64             `json:"migrate_to_chat_id,omitempty"`
-	MigrateFromChatID int64             `json:"migrate_from_chat_id,omitempty"`
-	ReplyMarkup       *wireInlineMarkup `json:"reply_markup,omitempty"`
+	MessageID         int             `json:"message_id"`
+	From              *wireUser       `json:"from,omitempty"`
+	SenderChat        *wireChat       `json:"sender_chat,omitempty"`
+	Date              int64           `json:"date"`
+	Chat              wireChat        `json:"chat"`
+	ReplyToMessage    *wireMessage    `json:"reply_to_message,omitempty"`
+	EditDate          int64           `json:"edit_date,omitempty"`
+	Text              string          `json:"text,omitempty"`
+	Entities          []wireEntity    `json:"entities,omitempty"`
+	Document          *wireDocument   `json:"document,omitempty"`
+	Photo             []wirePhotoSize `json:"photo,omitempty"`
+	Poll              *wirePoll       `json:"poll,omitempty"`
+	Caption           string          `json:"caption,omitempty"`
+	CaptionEntities   []wireEntity    `json:"caption_entities,omitempty"`
+	NewChatMembers    []*wireUser     `json:"new_chat_members,omitempty"`
+	MigrateToChatID   int64           `json:"migrate_to_chat_id,omitempty"`
+	MigrateFromChatID int64           `json:"migrate_from_chat_id,omitempty"`
+	ReplyMarkup       json.RawMessage `json:"reply_markup,omitempty"` // replyMarkup.inline
 }
 
 type wireCallbackQuery struct {
@@ -448,8 +444,8 @@ func (s *Sim) wireMessage(m *message, nested bool) *wireMessage {
 	for _, u := range m.newMembers {
 		w.NewChatMembers = append(w.NewChatMembers, u.wire())
 	}
-	if m.markup != nil && len(m.markup.rows) > 0 {
-		w.ReplyMarkup = m.markup.wire()
+	if m.markup != nil {
+		w.ReplyMarkup = m.markup.inline
 	}
 	return w
 }

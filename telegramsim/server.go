@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -188,6 +189,8 @@ func asAPIError(err error) *apiError {
 
 // writeAPI writes {"ok":true,"result":...} or the error shape.
 func writeAPI(w http.ResponseWriter, result any, err error) {
+	buf := getBuffer()
+	defer putBuffer(buf)
 	var body []byte
 	status := http.StatusOK
 	if err != nil {
@@ -195,35 +198,47 @@ func writeAPI(w http.ResponseWriter, result any, err error) {
 		status = ae.code
 		body = errorBody(ae)
 	} else {
-		body = okBody(result)
+		body = appendOK((*buf)[:0], result)
+		*buf = body
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	h := w.Header()
+	h["Content-Type"] = jsonContentType // shared and never modified: no allocation
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
 
-func okBody(result any) []byte {
-	var b bytes.Buffer
-	b.WriteString(`{"ok":true,"result":`)
+var jsonContentType = []string{"application/json"}
+
+// bufferPool holds scratch buffers for answers and updates (Write does not keep them).
+var bufferPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+func getBuffer() *[]byte { return bufferPool.Get().(*[]byte) }
+
+func putBuffer(b *[]byte) {
+	if cap(*b) <= 1<<20 {
+		*b = (*b)[:0]
+		bufferPool.Put(b)
+	}
+}
+
+// appendOK appends {"ok":true,"result":...}.
+func appendOK(b []byte, result any) []byte {
 	desc := ""
 	if wd, ok := result.(withDescription); ok {
 		result, desc = wd.result, wd.desc
 	}
-	switch v := result.(type) {
-	case json.RawMessage:
-		b.Write(v)
-	case nil:
-		b.WriteString("true")
-	default:
-		b.Write(mustJSON(v))
+	b = append(b, `{"ok":true,"result":`...)
+	if result == nil {
+		b = append(b, "true"...)
+	} else {
+		b = appendWire(b, result)
 	}
 	if desc != "" {
-		b.WriteString(`,"description":`)
-		b.Write(mustJSON(desc))
+		b = append(b, `,"description":`...)
+		b = appendJSONString(b, desc)
 	}
-	b.WriteByte('}')
-	return b.Bytes()
+	return append(b, '}')
 }
 
 func errorBody(ae *apiError) []byte {

@@ -105,15 +105,17 @@ func (s *Sim) queueSignalLocked() <-chan struct{} {
 func (s *Sim) enqueueLocked(kind string, payload any) int64 {
 	s.nextUpdateID++
 	id := s.nextUpdateID
-	p := mustJSON(payload)
-	body := make([]byte, 0, len(p)+len(kind)+32)
-	body = append(body, `{"update_id":`...)
-	body = strconv.AppendInt(body, id, 10)
-	body = append(body, `,"`...)
-	body = append(body, kind...)
-	body = append(body, `":`...)
-	body = append(body, p...)
-	body = append(body, '}')
+	buf := getBuffer()
+	b := append((*buf)[:0], `{"update_id":`...)
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, `,"`...)
+	b = append(b, kind...)
+	b = append(b, `":`...)
+	b = appendWire(b, payload)
+	b = append(b, '}')
+	body := append([]byte(nil), b...) // kept in the history: its own, exact size
+	*buf = b
+	putBuffer(buf)
 	e := &entry{id: id, kind: kind, body: body}
 	s.history[id] = e
 	s.pushEntryLocked(e)

@@ -1,0 +1,68 @@
+package telegramsim
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// FuzzScanMarkup checks that what scanMarkup reads, encoding/json reads the same way:
+// the same members with the same raw values, and the same canonical buttons.
+func FuzzScanMarkup(f *testing.F) {
+	for _, seed := range []string{
+		benchMarkup(0), `{"inline_keyboard":[[{"text":"a","callback_data":"b"}]]}`,
+		` { "inline_keyboard" : [ [ ] , [ { "text" : "a\u0026\"" , "url" : null , "pay" : false } ] ] } `,
+		`{"force_reply":true,"input_field_placeholder":"x","selective":false}`, `{"remove_keyboard":true}`,
+		`{"inline_keyboard":[[{"text":"a","text":"b"}]]}`, `{"a":"\ud800\u00e9\n"}`, "{\"a\":\"\xff\"}", `{}`, `{"a":1}`,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		top, rows, ok := scanMarkup(raw)
+		if !ok {
+			return
+		}
+		gtop, grows, err := decodeMarkup(raw)
+		if err != nil {
+			t.Fatalf("scanMarkup read %q, encoding/json: %v", raw, err)
+		}
+		sameObject(t, raw, top, gtop)
+		if len(rows) != len(grows) {
+			t.Fatalf("%q: %d rows, encoding/json %d", raw, len(rows), len(grows))
+		}
+		for i := range rows {
+			if len(rows[i]) != len(grows[i]) {
+				t.Fatalf("%q: row %d has %d buttons, encoding/json %d", raw, i, len(rows[i]), len(grows[i]))
+			}
+			for j := range rows[i] {
+				sameObject(t, raw, rows[i][j], grows[i][j])
+				if a, b := canonicalButton(rows[i][j], true), canonicalButton(grows[i][j], false); string(a) != string(b) {
+					t.Fatalf("%q: canonical button %s, encoding/json %s", raw, a, b)
+				}
+				for _, m := range rows[i][j] {
+					var a, b string
+					errA, errB := unmarshalString(m.val, &a), json.Unmarshal([]byte(m.val), &b)
+					if a != b || (errA == nil) != (errB == nil) {
+						t.Fatalf("unmarshalString(%q) = %q, %v; encoding/json %q, %v", m.val, a, errA, b, errB)
+					}
+				}
+			}
+		}
+	})
+}
+
+func sameObject(t *testing.T, raw string, a, b jsonObject) {
+	t.Helper()
+	sorted := func(o jsonObject) string {
+		var s []string
+		for _, m := range o {
+			s = append(s, m.key+"="+m.val)
+		}
+		slices.Sort(s)
+		return strings.Join(s, "\x00")
+	}
+	if sorted(a) != sorted(b) {
+		t.Fatalf("%q: scanMarkup %q, encoding/json %q", raw, a, b)
+	}
+}
