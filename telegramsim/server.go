@@ -273,6 +273,11 @@ func mustJSON(v any) []byte {
 // JSON body. Non-string JSON values are kept as their JSON text, which is how
 // form-encoded clients send objects.
 func parseParams(r *http.Request) (map[string]string, map[string]*upload, error) {
+	if ct := r.Header["Content-Type"]; r.Method == http.MethodPost && r.URL.RawQuery == "" && r.Body != nil &&
+		len(ct) == 1 && ct[0] == "application/x-www-form-urlencoded" {
+		p, err := parseFormBody(r.Body)
+		return p, nil, err
+	}
 	p := make(map[string]string)
 	for k, v := range r.URL.Query() {
 		if len(v) > 0 {

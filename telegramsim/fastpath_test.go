@@ -2,10 +2,15 @@ package telegramsim
 
 import (
 	"encoding/json"
+	"maps"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
 )
+
+// The simulator reads the usual requests on fast paths; these fuzz tests compare each
+// with the standard library's reading that it stands in for.
 
 // FuzzScanMarkup checks that what scanMarkup reads, encoding/json reads the same way:
 // the same members with the same raw values, and the same canonical buttons.
@@ -65,4 +70,30 @@ func sameObject(t *testing.T, raw string, a, b jsonObject) {
 	if sorted(a) != sorted(b) {
 		t.Fatalf("%q: scanMarkup %q, encoding/json %q", raw, a, b)
 	}
+}
+
+// FuzzParseFormBody compares parseFormBody with url.ParseQuery, which ParseForm uses.
+func FuzzParseFormBody(f *testing.F) {
+	for _, seed := range []string{
+		"", "a=1&b=2", "text=a+b%20c%2Bd&text=second&&=x&novalue&parse_mode=", "a=%zz", "a=1;b=2", "a=%4", "%41=%e1%BA%BF",
+		"a=1&a=2", "=", "&&&", "a==b", strings.Repeat("a=1&", 1200),
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		got, err := parseFormBody(strings.NewReader(body))
+		vs, werr := url.ParseQuery(body)
+		if (err != nil) != (werr != nil) {
+			t.Fatalf("parseFormBody(%q) error %v, url.ParseQuery %v", body, err, werr)
+		}
+		want := map[string]string{}
+		if werr == nil {
+			for k, v := range vs {
+				want[k] = v[0]
+			}
+		}
+		if got == nil || !maps.Equal(got, want) {
+			t.Fatalf("parseFormBody(%q) = %q, want %q", body, got, want)
+		}
+	})
 }
