@@ -2,7 +2,9 @@ package telegramsim
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -88,11 +90,23 @@ func isCommandRune(r rune) bool {
 // detectEntities finds what Telegram recognises in plain text by itself:
 // bot_command (with an optional @botname), mention, hashtag and url.
 func detectEntities(text string) []Entity {
-	if !strings.ContainsAny(text, "/@#:") {
+	if !mayHaveEntities(text) {
 		return nil
 	}
-	runes := []rune(text)
-	off := make([]int, len(runes)+1)
+	return scanEntities(text)
+}
+
+// scanEntities is detectEntities without its quick check.
+func scanEntities(text string) []Entity {
+	sc := runeScratchPool.Get().(*runeScratch)
+	defer runeScratchPool.Put(sc)
+	runes := sc.runes[:0]
+	for _, r := range text {
+		runes = append(runes, r)
+	}
+	off := slices.Grow(sc.off[:0], len(runes)+1)[:len(runes)+1]
+	sc.runes, sc.off = runes, off
+	off[0] = 0
 	for i, r := range runes {
 		off[i+1] = off[i] + utf16Units(r)
 	}
@@ -101,12 +115,14 @@ func detectEntities(text string) []Entity {
 		ents = append(ents, Entity{Type: typ, Offset: off[from], Length: off[to] - off[from]})
 	}
 	n := len(runes)
+	// prevWord: the rune before i ends a word (or is a / @ #): no entity starts at i.
+	prevWord := func(i int) bool {
+		return i > 0 && (isWordRune(runes[i-1]) || runes[i-1] == '/' || runes[i-1] == '@' || runes[i-1] == '#')
+	}
 	for i := 0; i < n; i++ {
-		r := runes[i]
-		prevWord := i > 0 && (isWordRune(runes[i-1]) || runes[i-1] == '/' || runes[i-1] == '@' || runes[i-1] == '#')
-		switch r {
+		switch runes[i] {
 		case '/':
-			if prevWord {
+			if prevWord(i) {
 				continue
 			}
 			j := i + 1
@@ -131,7 +147,7 @@ func detectEntities(text string) []Entity {
 			add("bot_command", i, j)
 			i = j - 1
 		case '@':
-			if prevWord {
+			if prevWord(i) {
 				continue
 			}
 			j := i + 1
@@ -144,7 +160,7 @@ func detectEntities(text string) []Entity {
 			add("mention", i, j)
 			i = j - 1
 		case '#':
-			if prevWord {
+			if prevWord(i) {
 				continue
 			}
 			j := i + 1
@@ -194,13 +210,44 @@ func detectEntities(text string) []Entity {
 	return ents
 }
 
+// mayHaveEntities is false when detectEntities would find nothing: no '/' or '@'
+// followed by a command character, no '#' followed by a possible word character, no
+// "://".
+func mayHaveEntities(text string) bool {
+	for i := 0; i < len(text)-1; i++ {
+		switch next := text[i+1]; text[i] {
+		case '/', '@':
+			if next == '_' || isASCIIAlnum(next) {
+				return true
+			}
+		case '#':
+			if next == '_' || isASCIIAlnum(next) || next >= utf8.RuneSelf {
+				return true
+			}
+		case ':':
+			if strings.HasPrefix(text[i+1:], "//") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// runeScratch is detectEntities' working memory, reused.
+type runeScratch struct {
+	runes []rune
+	off   []int
+}
+
+var runeScratchPool = sync.Pool{New: func() any { return new(runeScratch) }}
+
 // mergeDetected adds auto-detected entities to parsed ones, skipping those inside
 // code, pre, text_link and url entities.
 func mergeDetected(parsed, detected []Entity) []Entity {
 	if len(detected) == 0 {
 		return parsed
 	}
-	out := append([]Entity(nil), parsed...)
+	out := slices.Grow(parsed, len(detected)) // parsed is not used after this
 next:
 	for _, d := range detected {
 		for _, p := range parsed {

@@ -97,3 +97,17 @@ func FuzzParseFormBody(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMayHaveEntities checks that the quick check never hides an entity.
+func FuzzMayHaveEntities(f *testing.F) {
+	for _, seed := range []string{
+		"/units@ThiDuaBot hi @lan_admin #thiđua #123 see https://x.vn/a?b=1. mail a@b /x/y", "a/ b@ #\u0301x x:/ /", "#\xff", "@@@", "http://",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		if !mayHaveEntities(text) && scanEntities(text) != nil {
+			t.Fatalf("mayHaveEntities(%q) = false, entities %+v", text, scanEntities(text))
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package telegramsim
 
 import (
+	"bytes"
 	"io"
 	"net/url"
 )
@@ -35,41 +36,34 @@ func parseFormBody(body io.Reader) (map[string]string, error) {
 		return p, nil
 	}
 
-	// Unescape every key and value into dec, noting where each ends.
-	dec := make([]byte, 0, len(raw))
+	// Unescape every key and value into dec (never longer than raw), noting where each
+	// ends.
+	dec := make([]byte, len(raw))
+	n := 0
 	ends := make([]int, 0, 2*pairs)
-	var bad bool
 	for rest := raw; len(rest) > 0; {
-		var seg []byte
-		if i := indexByte(rest, '&'); i >= 0 {
+		seg := rest
+		if i := bytes.IndexByte(rest, '&'); i >= 0 {
 			seg, rest = rest[:i], rest[i+1:]
 		} else {
-			seg, rest = rest, nil
+			rest = nil
 		}
-		if indexByte(seg, ';') >= 0 {
-			bad = true
-			continue
+		if bytes.IndexByte(seg, ';') >= 0 {
+			return map[string]string{}, badRequest("can't read request body")
 		}
 		if len(seg) == 0 {
 			continue
 		}
-		key, value := seg, []byte(nil)
-		if i := indexByte(seg, '='); i >= 0 {
-			key, value = seg[:i], seg[i+1:]
+		key, value, _ := bytes.Cut(seg, []byte{'='})
+		k, okKey := unescapeInto(dec, n, key)
+		v, okValue := unescapeInto(dec, k, value)
+		if !okKey || !okValue {
+			return map[string]string{}, badRequest("can't read request body")
 		}
-		if !validEscapes(key) || !validEscapes(value) {
-			bad = true
-			continue
-		}
-		dec = appendUnescaped(dec, key)
-		ends = append(ends, len(dec))
-		dec = appendUnescaped(dec, value)
-		ends = append(ends, len(dec))
+		n = v
+		ends = append(ends, k, v)
 	}
-	if bad {
-		return map[string]string{}, badRequest("can't read request body")
-	}
-	all := string(dec)
+	all := string(dec[:n])
 	p := make(map[string]string, len(ends)/2)
 	start := 0
 	for i := 0; i < len(ends); i += 2 {
@@ -82,42 +76,25 @@ func parseFormBody(body io.Reader) (map[string]string, error) {
 	return p, nil
 }
 
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
-}
-
-// validEscapes reports whether every % in s starts a %XX escape (url.QueryUnescape's check).
-func validEscapes(s []byte) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' {
-			if i+2 >= len(s) || !isHexDigit(s[i+1]) || !isHexDigit(s[i+2]) {
-				return false
-			}
-			i += 2
-		}
-	}
-	return true
-}
-
-// appendUnescaped appends url.QueryUnescape(s); s has valid escapes.
-func appendUnescaped(b, s []byte) []byte {
+// unescapeInto writes url.QueryUnescape(s) into dst at n and returns the new end;
+// ok is false when a % does not start a %XX escape.
+func unescapeInto(dst []byte, n int, s []byte) (end int, ok bool) {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '%':
-			b = append(b, byte(hexValue(s[i+1])<<4|hexValue(s[i+2])))
+			if i+2 >= len(s) || !isHexDigit(s[i+1]) || !isHexDigit(s[i+2]) {
+				return n, false
+			}
+			dst[n] = byte(hexValue(s[i+1])<<4 | hexValue(s[i+2]))
 			i += 2
 		case '+':
-			b = append(b, ' ')
+			dst[n] = ' '
 		default:
-			b = append(b, c)
+			dst[n] = c
 		}
+		n++
 	}
-	return b
+	return n, true
 }
 
 // readAll is io.ReadAll into b.

@@ -1,8 +1,9 @@
 package telegramsim
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -49,7 +50,11 @@ func parseHTML(src string, strictEntities bool) (string, []Entity, error) {
 	var b strings.Builder
 	b.Grow(len(src))
 	var ents []Entity
-	var stack []openTag
+	if tags := strings.Count(src, "</"); tags > 0 {
+		ents = make([]Entity, 0, tags+4) // a closed tag makes at most one; room for detected ones
+	}
+	var stackBuf [8]openTag
+	stack := stackBuf[:0]
 	u16 := 0
 	n := len(src)
 	for i := 0; i < n; {
@@ -273,11 +278,11 @@ func sortEntities(ents []Entity) {
 			ents[i].Language = ""
 		}
 	}
-	sort.SliceStable(ents, func(i, j int) bool {
-		if ents[i].Offset != ents[j].Offset {
-			return ents[i].Offset < ents[j].Offset
+	slices.SortStableFunc(ents, func(a, b Entity) int {
+		if a.Offset != b.Offset {
+			return cmp.Compare(a.Offset, b.Offset)
 		}
-		return ents[i].Length > ents[j].Length
+		return cmp.Compare(b.Length, a.Length)
 	})
 }
 

@@ -15,11 +15,12 @@ type methodEntry struct {
 }
 
 // methodTable maps lower-cased method names (Telegram's are case-insensitive) to
-// their implementation.
-var methodTable = map[string]methodEntry{}
+// their implementation; methodExact maps the canonical names, as clients send them.
+var methodTable, methodExact = map[string]methodEntry{}, map[string]methodEntry{}
 
 func register(name string, fn methodFunc) {
 	methodTable[strings.ToLower(name)] = methodEntry{name: name, fn: fn}
+	methodExact[name] = methodEntry{name: name, fn: fn}
 }
 
 func init() {
@@ -57,6 +58,9 @@ func init() {
 }
 
 func lookupMethod(name string) (string, methodFunc) {
+	if e, ok := methodExact[name]; ok {
+		return e.name, e.fn
+	}
 	e, ok := methodTable[strings.ToLower(name)]
 	if !ok {
 		return name, nil

@@ -16,7 +16,8 @@ type User struct {
 	LanguageCode string
 	IsBot        bool
 
-	s *Sim
+	s     *Sim
+	wired *wireUser // wire() made once, shared by the messages' "from"; nil: make one
 	// guarded by s.mu
 	private *Chat // the user's private chat with the bot, once opened
 	blocked bool  // the user blocked the bot
@@ -376,6 +377,20 @@ func (u *User) wire() *wireUser {
 	return &wireUser{ID: u.ID, IsBot: u.IsBot, FirstName: u.FirstName, LastName: u.LastName, Username: u.Username, LanguageCode: u.LanguageCode}
 }
 
+// wireShared is wire() for a value that is only encoded, never changed.
+func (u *User) wireShared() *wireUser {
+	if u.wired != nil {
+		return u.wired
+	}
+	return u.wire()
+}
+
+// newUser makes a user with its wire form.
+func newUser(u *User) *User {
+	u.wired = u.wire()
+	return u
+}
+
 func (c *Chat) wire() wireChat {
 	w := wireChat{ID: c.ID, Type: c.Type}
 	if c.Type == "private" {
@@ -408,9 +423,9 @@ func (s *Sim) wireMessage(m *message, nested bool) *wireMessage {
 		MigrateFromChatID: m.migrateFrom,
 	}
 	if m.from == nil {
-		w.From = s.bot.wire()
+		w.From = s.bot.wireShared()
 	} else {
-		w.From = m.from.wire()
+		w.From = m.from.wireShared()
 	}
 	if m.senderChat != nil {
 		sc := m.senderChat.wire()

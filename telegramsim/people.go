@@ -42,7 +42,7 @@ func (s *Sim) NewUser(firstName, username, languageCode string) *User {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.nextUser++
-	u := &User{ID: 7000000000 + s.nextUser, FirstName: firstName, Username: strings.TrimPrefix(username, "@"), LanguageCode: languageCode, s: s}
+	u := newUser(&User{ID: 7000000000 + s.nextUser, FirstName: firstName, Username: strings.TrimPrefix(username, "@"), LanguageCode: languageCode, s: s})
 	s.users[u.ID] = u
 	s.userList = append(s.userList, u)
 	s.changedLocked()
@@ -698,7 +698,7 @@ func (u *User) press(c *Chat, msg Message, text, data string, byText bool) *Call
 	cb.Data = data
 	s.callbacks[cb.ID] = cb
 	s.enqueueLocked("callback_query", wireCallbackQuery{
-		ID: cb.ID, From: u.wire(), Message: s.wireMessage(m, true), ChatInstance: c.instance, Data: data,
+		ID: cb.ID, From: u.wireShared(), Message: s.wireMessage(m, true), ChatInstance: c.instance, Data: data,
 	})
 	s.emitLocked(Event{Kind: EventPress, ChatID: c.ID, MessageID: m.id, UserID: u.ID, Data: data})
 	return cb

@@ -172,6 +172,9 @@ func (s *Sim) record(rq *request, err error) {
 	}
 	s.changedLocked()
 	s.mu.Unlock()
+	if s.opts.Logf == nil {
+		return // the arguments below would be allocated for nothing
+	}
 	if err != nil {
 		s.logf("%s %v -> %d %s", c.Method, rq.p, c.ErrorCode, c.Error)
 	} else {

@@ -170,8 +170,8 @@ func New(opts Options) *Sim {
 	}
 	s.stats.Requests = make(map[string]int)
 	s.stats.Errors = make(map[string]int)
-	s.bot = &User{ID: opts.BotID, FirstName: opts.BotName, Username: opts.BotUsername, IsBot: true, s: s}
-	s.anon = &User{ID: GroupAnonymousBotID, FirstName: "Group", Username: "GroupAnonymousBot", IsBot: true, s: s}
+	s.bot = newUser(&User{ID: opts.BotID, FirstName: opts.BotName, Username: opts.BotUsername, IsBot: true, s: s})
+	s.anon = newUser(&User{ID: GroupAnonymousBotID, FirstName: "Group", Username: "GroupAnonymousBot", IsBot: true, s: s})
 	if opts.Limits != nil {
 		s.lim = newLimiter(*opts.Limits)
 	}
