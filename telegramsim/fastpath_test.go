@@ -33,6 +33,22 @@ func FuzzScanMarkup(f *testing.F) {
 			t.Fatalf("scanMarkup read %q, encoding/json: %v", raw, err)
 		}
 		sameObject(t, raw, top, gtop)
+		// the keyboard written as the buttons are read is the one built from encoding/json's
+		if mk, err := parseReplyMarkup(raw, false); err == nil && mk != nil {
+			var want [][]button
+			for _, row := range grows {
+				var out []button
+				for _, bt := range row {
+					out = append(out, button{raw: canonicalButton(bt)})
+				}
+				if len(out) > 0 {
+					want = append(want, out)
+				}
+			}
+			if string(mk.inline) != string(inlineJSON(want)) {
+				t.Fatalf("%q: keyboard %s, encoding/json %s", raw, mk.inline, inlineJSON(want))
+			}
+		}
 		if len(rows) != len(grows) {
 			t.Fatalf("%q: %d rows, encoding/json %d", raw, len(rows), len(grows))
 		}
@@ -42,7 +58,7 @@ func FuzzScanMarkup(f *testing.F) {
 			}
 			for j := range rows[i] {
 				sameObject(t, raw, rows[i][j], grows[i][j])
-				if a, b := canonicalButton(rows[i][j], true), canonicalButton(grows[i][j], false); string(a) != string(b) {
+				if a, b := appendCanonicalButton(nil, rows[i][j]), canonicalButton(grows[i][j]); string(a) != string(b) {
 					t.Fatalf("%q: canonical button %s, encoding/json %s", raw, a, b)
 				}
 				for _, m := range rows[i][j] {
@@ -108,6 +124,23 @@ func FuzzMayHaveEntities(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
 		if !mayHaveEntities(text) && scanEntities(text) != nil {
 			t.Fatalf("mayHaveEntities(%q) = false, entities %+v", text, scanEntities(text))
+		}
+	})
+}
+
+// FuzzUnmarshalString compares unmarshalString with json.Unmarshal into a string.
+func FuzzUnmarshalString(f *testing.F) {
+	for _, seed := range []string{
+		`"plain"`, `"Kết quả \u0026 chi tiết"`, `"\ud83d\ude00 \ud800 \udc00x \u00e9\n\t\/\\\""`, "\"\xff\xfe\"", `"a\'"`, `"a"b"`,
+		`"\u12"`, `null`, `5`, `"`, `""`, "\"\x01\"", `"\ud800\u0041"`,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		var a, b string
+		errA, errB := unmarshalString(raw, &a), json.Unmarshal([]byte(raw), &b)
+		if a != b || (errA == nil) != (errB == nil) {
+			t.Fatalf("unmarshalString(%q) = %q, %v; encoding/json %q, %v", raw, a, errA, b, errB)
 		}
 	})
 }

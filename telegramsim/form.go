@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/url"
+	"slices"
 )
 
 // parseFormBody reads the parameters of a form-encoded POST (the bot's requests), as
@@ -38,9 +39,13 @@ func parseFormBody(body io.Reader) (map[string]string, error) {
 
 	// Unescape every key and value into dec (never longer than raw), noting where each
 	// ends.
-	dec := make([]byte, len(raw))
+	decBuf := getBuffer()
+	defer putBuffer(decBuf)
+	dec := slices.Grow((*decBuf)[:0], len(raw))[:len(raw)]
+	*decBuf = dec
 	n := 0
-	ends := make([]int, 0, 2*pairs)
+	var endsBuf [32]int
+	ends := endsBuf[:0]
 	for rest := raw; len(rest) > 0; {
 		seg := rest
 		if i := bytes.IndexByte(rest, '&'); i >= 0 {

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -121,25 +123,55 @@ func parseReplyMarkup(raw string, inlineOnly bool) (*replyMarkup, error) {
 	}
 	mk := &replyMarkup{}
 	if _, ok := top.get("inline_keyboard"); ok {
+		// A lean keyboard's JSON is written as its buttons are read, into one buffer
+		// that their canonical forms are parts of (it is never longer than raw).
+		var kb []byte
+		if lean {
+			kb = append(make([]byte, 0, len(raw)), `{"inline_keyboard":[`...)
+		}
 		total := 0
 		for _, row := range rows {
 			var out []button
 			for _, bt := range row {
-				b, err := parseInlineButton(bt, lean)
+				b, err := parseInlineButton(bt)
 				if err != nil {
 					return nil, err
+				}
+				if lean {
+					switch {
+					case len(out) > 0:
+						kb = append(kb, ',')
+					case len(mk.rows) > 0:
+						kb = append(kb, ',', '[')
+					default:
+						kb = append(kb, '[')
+					}
+					start := len(kb)
+					kb = appendCanonicalButton(kb, bt)
+					b.raw = kb[start:len(kb):len(kb)]
+				} else {
+					b.raw = canonicalButton(bt)
 				}
 				out = append(out, b)
 				total++
 			}
 			if len(out) > 0 {
 				mk.rows = append(mk.rows, out)
+				if lean {
+					kb = append(kb, ']')
+				}
 			}
 		}
 		if total > 100 {
 			return nil, badRequest("reply markup is too long")
 		}
-		mk.inline = inlineJSON(mk.rows)
+		switch {
+		case len(mk.rows) == 0:
+		case lean:
+			mk.inline = append(kb, ']', '}')
+		default:
+			mk.inline = inlineJSON(mk.rows)
+		}
 		return mk, nil
 	}
 	if inlineOnly {
@@ -207,30 +239,116 @@ func objectOf(m map[string]json.RawMessage) jsonObject {
 func isTrue(raw string) bool { return raw == "true" }
 
 // unmarshalString is json.Unmarshal of a raw JSON value into *dst, without its costs
-// for a string with neither escapes nor invalid UTF-8 (which decodes to its bytes).
+// when raw is a JSON string (unquoteJSON).
 func unmarshalString(raw string, dst *string) error {
-	if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' {
-		in := raw[1 : n-1]
-		if strings.IndexByte(in, '\\') < 0 && strings.IndexByte(in, '"') < 0 && utf8.ValidString(in) && !hasControl(in) {
-			*dst = in
-			return nil
-		}
+	if s, ok := unquoteJSON(raw); ok {
+		*dst = s
+		return nil
 	}
 	return json.Unmarshal([]byte(raw), dst)
 }
 
-func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 {
-			return true
+// unquoteJSON decodes raw, one JSON string, as encoding/json does (invalid UTF-8 and
+// lone surrogates become U+FFFD); ok is false for anything else, which is left to
+// encoding/json. A string without escapes is returned as a part of raw.
+func unquoteJSON(raw string) (string, bool) {
+	n := len(raw)
+	if n < 2 || raw[0] != '"' || raw[n-1] != '"' {
+		return "", false
+	}
+	s := raw[1 : n-1]
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		if c == '\\' || c == '"' || c < ' ' {
+			break
+		}
+		if c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			break
+		}
+		i += size
+	}
+	if i == len(s) {
+		return s, true
+	}
+	var b strings.Builder
+	b.Grow(len(s) + utf8.UTFMax)
+	b.WriteString(s[:i])
+	for i < len(s) {
+		switch c := s[i]; {
+		case c == '\\':
+			if i+1 >= len(s) {
+				return "", false
+			}
+			switch e := s[i+1]; e {
+			case '"', '\\', '/':
+				b.WriteByte(e)
+			case 'b':
+				b.WriteByte('\b')
+			case 'f':
+				b.WriteByte('\f')
+			case 'n':
+				b.WriteByte('\n')
+			case 'r':
+				b.WriteByte('\r')
+			case 't':
+				b.WriteByte('\t')
+			case 'u':
+				r := getu4(s[i:])
+				if r < 0 {
+					return "", false
+				}
+				i += 6
+				if utf16.IsSurrogate(r) {
+					if dec := utf16.DecodeRune(r, getu4(s[i:])); dec != unicode.ReplacementChar {
+						i += 6
+						b.WriteRune(dec)
+						continue
+					}
+					r = unicode.ReplacementChar
+				}
+				b.WriteRune(r)
+				continue
+			default:
+				return "", false
+			}
+			i += 2
+		case c == '"', c < ' ':
+			return "", false
+		case c < utf8.RuneSelf:
+			b.WriteByte(c)
+			i++
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			b.WriteRune(r)
+			i += size
 		}
 	}
-	return false
+	return b.String(), true
 }
 
-// parseInlineButton checks one inline button. lean says the object came from
-// scanMarkup (plain keys, compact values), whose canonical form is written directly.
-func parseInlineButton(bt jsonObject, lean bool) (button, error) {
+// getu4 reads the \uXXXX escape at the start of s, or returns -1.
+func getu4(s string) rune {
+	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
+		return -1
+	}
+	var r rune
+	for i := 2; i < 6; i++ {
+		if !isHexDigit(s[i]) {
+			return -1
+		}
+		r = r*16 + rune(hexValue(s[i]))
+	}
+	return r
+}
+
+// parseInlineButton checks one inline button (its canonical form is left to the caller).
+func parseInlineButton(bt jsonObject) (button, error) {
 	var b button
 	t, ok := bt.get("text")
 	if !ok || unmarshalString(t, &b.text) != nil {
@@ -258,43 +376,43 @@ func parseInlineButton(bt jsonObject, lean bool) (button, error) {
 			return b, badRequest("inline keyboard button URL '%s' is invalid: Wrong HTTP URL", b.url)
 		}
 	}
-	b.raw = canonicalButton(bt, lean)
 	return b, nil
 }
 
 // canonicalButton is the button without its null and false members, keys sorted, as
 // encoding/json writes a map of raw values: the form echoed back in messages.
-func canonicalButton(bt jsonObject, lean bool) json.RawMessage {
-	if !lean {
-		clean := make(map[string]json.RawMessage, len(bt))
-		for _, m := range bt {
-			if m.val != "null" && m.val != "false" {
-				clean[m.key] = json.RawMessage(m.val)
-			}
+func canonicalButton(bt jsonObject) json.RawMessage {
+	clean := make(map[string]json.RawMessage, len(bt))
+	for _, m := range bt {
+		if m.val != "null" && m.val != "false" {
+			clean[m.key] = json.RawMessage(m.val)
 		}
-		return mustJSON(clean)
 	}
-	keep := make([]jsonMember, 0, len(bt))
-	n := 2
+	return mustJSON(clean)
+}
+
+// appendCanonicalButton appends canonicalButton(bt) for a button read by scanMarkup
+// (plain keys, compact values), without encoding/json.
+func appendCanonicalButton(b []byte, bt jsonObject) []byte {
+	var keepBuf [12]jsonMember
+	keep := keepBuf[:0]
 	for _, m := range bt {
 		if m.val != "null" && m.val != "false" {
 			keep = append(keep, m)
-			n += len(m.key) + len(m.val) + 4
 		}
 	}
 	slices.SortFunc(keep, func(a, b jsonMember) int { return strings.Compare(a.key, b.key) })
-	out := make([]byte, 0, n)
-	out = append(out, '{')
+	b = append(b, '{')
 	for i, m := range keep {
 		if i > 0 {
-			out = append(out, ',')
+			b = append(b, ',')
 		}
-		out = append(out, '"')
-		out = append(out, m.key...)
-		out = append(out, '"', ':')
-		out = append(out, m.val...)
+		b = append(b, '"')
+		b = append(b, m.key...)
+		b = append(b, '"', ':')
+		b = append(b, m.val...)
 	}
-	return append(out, '}')
+	return append(b, '}')
 }
 
 func validButtonURL(s string) bool {
