@@ -120,11 +120,21 @@ func (c Chat) BallotsOpen() string { return c.k("ballots:open") }
 // Ballots is a sorted set of every ballot id, scored by opening time (unix ms).
 func (c Chat) Ballots() string { return c.k("ballots") }
 
-// Poll is a hash: one quick poll's question, options, counts, state and group message.
+// Poll is a hash: one open quick poll's question, options, counts, state and group message.
+// It is deleted when the poll closes (its result goes to ClosedPolls).
 func (c Chat) Poll(id string) string { return c.k("poll:" + id) }
 
-// PollVotes is a hash: person id -> that person's choices (",0,2,").
+// PollVotes is a hash: person id -> that person's choices (",0,2,"), while the poll is open.
 func (c Chat) PollVotes(id string) string { return c.k("poll:" + id + ":votes") }
+
+// ClosedPolls is a list: element n-1 is the result of closed poll n (its card, counts, group
+// message and closing), "" while poll n is open, never was, or was closed longer ago than
+// the polls are kept.
+func (c Chat) ClosedPolls() string { return c.k("polls") }
+
+// ClosedPollsOrder is a list of "<closed unix ms>:<poll id>", in closing order: the polls
+// whose results are still kept, oldest first, for dropping them when they are due.
+func (c Chat) ClosedPollsOrder() string { return c.k("polls:q") }
 
 // Achievements is a hash: report id -> the report's compact JSON (reporter id as a string).
 func (c Chat) Achievements() string { return c.k("ach") }

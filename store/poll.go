@@ -15,25 +15,41 @@ import (
 	"thiduabot/rkeys"
 )
 
-// Quick polls on Redis: a hash per poll (rkeys Poll) with its card (question, options, author,
-// deadline), state and a counter per option (c0, c1, ...), and a hash of each person's choices
-// (PollVotes). A press is one script: it applies domain.PollChoose to the person's choices and
-// moves the counters, so the counts on the buttons are always exact.
+// Quick polls on Redis: an open poll is a hash (rkeys Poll) with its card (question, options,
+// author, deadline), state and a counter per option (c0, c1, ...), and a hash of each person's
+// choices (PollVotes). A press is one script: it applies domain.PollChoose to the person's
+// choices and moves the counters, so the counts on the buttons are always exact.
+//
+// When a poll closes, what a closed poll shows (its card, final counts, voters and group
+// message) is squashed into one line of the bloc's list of closed polls (rkeys ClosedPolls,
+// element n-1 for poll n) and both hashes are deleted: nobody's choices are shown or needed
+// once the counts are final. A hash of a poll is a hashtable (its card passes 64 bytes) of
+// about 1.2 KB with its choices; the line is about 200 bytes, and two keys fewer.
 
-// PollTTL is how long a closed poll is kept.
+// PollTTL is how long a closed poll's result is kept.
 const PollTTL = 180 * 24 * time.Hour
 
 // PollCard is a poll as drawn: fixed when it opens.
 type PollCard struct {
-	ID         string   `json:"id"`
+	ID         string   `json:"-"` // the poll's id, not stored in the card
 	Question   string   `json:"q"`
 	Options    []string `json:"o"`
-	Multi      bool     `json:"multi"`
+	Multi      bool     `json:"multi,omitempty"`
 	Author     string   `json:"a"` // person id (a string: Telegram ids pass 2^53 in Lua)
 	AuthorName string   `json:"an"`
-	Deadline   int64    `json:"dl"` // unix ms; 0: until closed
+	Deadline   int64    `json:"dl,omitempty"` // unix ms; 0: until closed
 	Opened     int64    `json:"op"`
 	TZ         string   `json:"tz,omitempty"` // the bloc's time zone when it opened
+}
+
+// decodeCard reads a stored card of poll id.
+func decodeCard(id, raw string) (PollCard, error) {
+	var c PollCard
+	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+		return PollCard{}, err
+	}
+	c.ID = id
+	return c, nil
 }
 
 // DeadlineTime is when the poll closes by itself (zero when it does not).
@@ -98,8 +114,8 @@ func (s *Store) OpenPoll(ctx context.Context, chatID int64, op Op, spec domain.P
 	if err := scriptErr(res.Value); err != nil {
 		return PollCard{}, false, err
 	}
-	var out PollCard
-	if err := json.Unmarshal([]byte(res.Value), &out); err != nil {
+	out, err := decodeCard(id, res.Value)
+	if err != nil {
 		return PollCard{}, false, fmt.Errorf("open poll: %w", err)
 	}
 	return out, res.Dup, nil
@@ -107,13 +123,25 @@ func (s *Store) OpenPoll(ctx context.Context, chatID int64, op Op, spec domain.P
 
 // The press script. Like the ballot's vote script, its stored result (replayed for a duplicate)
 // is the part before the newline; the first run adds the card and the message id.
+// closedPoll is the Lua that tells a poll that is not open (its hash is gone): 'closed' when
+// the list of closed polls (CLOSED) has its result, else 'notfound'.
+const closedPoll = `
+local function closed_or_missing(id)
+  local k = tonumber(id)
+  local r = k and k >= 1 and k == math.floor(k) and redis.call('LINDEX', CLOSED, k - 1)
+  if r and r ~= '' then return 'closed' end
+  return 'notfound'
+end
+`
+
 var pollVoteScript = NewScript(`
-local P, PV = KEYS[5], KEYS[6]
+local P, PV, CLOSED = KEYS[5], KEYS[6], KEYS[7]
 local id, opt = ARGV[4], tonumber(ARGV[5])
+` + closedPoll + `
 local lang = redis.call('HGET', BLOC, 'lang') or ''
 local function fail(code) return done(cjson.encode({e = code, l = lang})) end
 local st = redis.call('HMGET', P, 'state', 'dl', 'n', 'multi', 'msg', 'card')
-if not st[1] then return fail('notfound') end
+if not st[1] then return fail(closed_or_missing(id)) end
 local dl = tonumber(st[2] or '0')
 if st[1] ~= 'open' or (dl > 0 and NOW >= dl) then return fail('closed') end
 local n = tonumber(st[3])
@@ -166,7 +194,7 @@ var pollErrs = map[string]error{
 // chat's language. On a replay (Dup) the card is empty.
 func (s *Store) PollVote(ctx context.Context, chatID int64, op Op, pollID string, opt int) (PollState, error) {
 	ck := rkeys.ForChat(chatID)
-	res, err := s.Run(ctx, pollVoteScript, chatID, op, []string{ck.Poll(pollID), ck.PollVotes(pollID)}, pollID, opt)
+	res, err := s.Run(ctx, pollVoteScript, chatID, op, []string{ck.Poll(pollID), ck.PollVotes(pollID), ck.ClosedPolls()}, pollID, opt)
 	if err != nil {
 		return PollState{}, err
 	}
@@ -205,31 +233,50 @@ func (s *Store) PollVote(ctx context.Context, chatID int64, op Op, pollID string
 		msg, ver, _ := strings.Cut(parts[1], " ")
 		ps.MessageID, _ = strconv.Atoi(msg)
 		ps.Version, _ = strconv.ParseInt(ver, 10, 64)
-		if err := json.Unmarshal([]byte(parts[2]), &ps.Card); err != nil {
+		if ps.Card, err = decodeCard(pollID, parts[2]); err != nil {
 			return PollState{}, fmt.Errorf("poll vote: card: %w", err)
 		}
 	}
 	return ps, nil
 }
 
+// closePollScript squashes the poll into its line of the closed polls (KEYS[7]): "<closed
+// unix ms> <reason> <voters> <group message> <counts, comma-separated> <card JSON>", deletes
+// its hashes, and drops the results of the polls closed longer than PollTTL ago (the oldest
+// two at most, from the list of closings KEYS[8]).
 var closePollScript = NewScript(`
-local P, PV = KEYS[5], KEYS[6]
+local P, PV, CLOSED, ORDER = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local id, mgr, reason, ttl = ARGV[4], ARGV[5] == '1', ARGV[6], tonumber(ARGV[7])
+` + closedPoll + `
 local lang = redis.call('HGET', BLOC, 'lang') or ''
 local st = redis.call('HMGET', P, 'state', 'author', 'n')
-if not st[1] then return done('err:notfound') end
-if st[1] ~= 'open' then return done('err:closed') end
+if not st[1] then return done('err:' .. closed_or_missing(id)) end
 if reason ~= 'deadline' and ACTOR ~= st[2] and not mgr then return done('err:forbidden') end
-redis.call('HSET', P, 'state', 'closed', 'closed', NOW, 'reason', reason)
 local n = tonumber(st[3])
 local f = {'voters', 'msg', 'card'}
 for i = 0, n - 1 do f[#f + 1] = 'c' .. i end
 local c = redis.call('HMGET', P, unpack(f))
-audit('poll.close', {poll = id, voters = tonumber(c[1]), reason = reason})
-redis.call('PEXPIRE', P, ttl)
-redis.call('PEXPIRE', PV, ttl)
 local card = c[3]
 table.remove(c, 3)
+local counts = {}
+for i = 3, #c do counts[#counts + 1] = c[i] end
+local k = tonumber(id)
+local len = redis.call('LLEN', CLOSED)
+if len < k then
+  local pad = {}
+  for _ = len + 1, k do pad[#pad + 1] = '' end
+  redis.call('RPUSH', CLOSED, unpack(pad))
+end
+redis.call('LSET', CLOSED, k - 1, table.concat({ARGV[2], reason, c[1], c[2], table.concat(counts, ','), card}, ' '))
+redis.call('DEL', P, PV)
+redis.call('RPUSH', ORDER, ARGV[2] .. ':' .. id)
+for _ = 1, 2 do
+  local t, old = string.match(redis.call('LINDEX', ORDER, 0), '^(%d+):(%d+)$')
+  if tonumber(t) > NOW - ttl then break end
+  redis.call('LSET', CLOSED, tonumber(old) - 1, '')
+  redis.call('LPOP', ORDER)
+end
+audit('poll.close', {poll = id, voters = tonumber(c[1]), reason = reason})
 return done(cjson.encode({l = lang, c = c}) .. '\n' .. card)
 `)
 
@@ -242,7 +289,11 @@ func (s *Store) ClosePoll(ctx context.Context, chatID int64, op Op, pollID strin
 	if manager {
 		mgr = "1"
 	}
-	res, err := s.Run(ctx, closePollScript, chatID, op, []string{ck.Poll(pollID), ck.PollVotes(pollID)},
+	if strings.ContainsAny(reason, " \n") {
+		return PollState{}, fmt.Errorf("close poll: reason %q", reason)
+	}
+	res, err := s.Run(ctx, closePollScript, chatID, op,
+		[]string{ck.Poll(pollID), ck.PollVotes(pollID), ck.ClosedPolls(), ck.ClosedPollsOrder()},
 		pollID, mgr, reason, PollTTL.Milliseconds())
 	if err != nil {
 		return PollState{}, err
@@ -259,7 +310,7 @@ func (s *Store) ClosePoll(ctx context.Context, chatID int64, op Op, pollID strin
 		return PollState{}, fmt.Errorf("close poll: %w", err)
 	}
 	ps := PollState{Lang: out.L, Dup: res.Dup}
-	if err := json.Unmarshal([]byte(cardJSON), &ps.Card); err != nil {
+	if ps.Card, err = decodeCard(pollID, cardJSON); err != nil {
 		return PollState{}, fmt.Errorf("close poll: card: %w", err)
 	}
 	if len(out.C) >= 2 {
@@ -273,27 +324,53 @@ func (s *Store) ClosePoll(ctx context.Context, chatID int64, op Op, pollID strin
 	return ps, nil
 }
 
-// LoadPoll reads a poll with its counts. domain.ErrNotFound when there is none.
+// LoadPoll reads a poll with its counts, open or closed, in one round trip.
+// domain.ErrNotFound when there is none (or it closed longer than PollTTL ago).
 func (s *Store) LoadPoll(ctx context.Context, chatID int64, pollID string) (PollState, error) {
 	ck := rkeys.ForChat(chatID)
+	n, err := strconv.ParseInt(pollID, 10, 64)
+	if err != nil || n < 1 {
+		return PollState{}, domain.ErrNotFound
+	}
 	pipe := s.rdb.Pipeline()
 	h := pipe.HGetAll(ctx, ck.Poll(pollID))
+	closed := pipe.LIndex(ctx, ck.ClosedPolls(), n-1)
 	lang := pipe.HGet(ctx, ck.Bloc(), "lang")
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return PollState{}, fmt.Errorf("load poll: %w", err)
 	}
 	m := h.Val()
 	if len(m) == 0 {
-		return PollState{}, domain.ErrNotFound
+		return loadClosedPoll(pollID, closed.Val(), lang.Val())
 	}
 	ps := PollState{Open: m["state"] == "open", Lang: lang.Val()}
-	if err := json.Unmarshal([]byte(m["card"]), &ps.Card); err != nil {
+	if ps.Card, err = decodeCard(pollID, m["card"]); err != nil {
 		return PollState{}, fmt.Errorf("load poll: %w", err)
 	}
 	ps.Voters, _ = strconv.Atoi(m["voters"])
 	ps.MessageID, _ = strconv.Atoi(m["msg"])
 	for i := range ps.Card.Options {
 		n, _ := strconv.Atoi(m["c"+strconv.Itoa(i)])
+		ps.Counts = append(ps.Counts, n)
+	}
+	return ps, nil
+}
+
+// loadClosedPoll reads a closed poll's line (closePollScript).
+func loadClosedPoll(pollID, line, lang string) (PollState, error) {
+	f := strings.SplitN(line, " ", 6)
+	if len(f) != 6 {
+		return PollState{}, domain.ErrNotFound
+	}
+	ps := PollState{Lang: lang}
+	var err error
+	if ps.Card, err = decodeCard(pollID, f[5]); err != nil {
+		return PollState{}, fmt.Errorf("load poll: %w", err)
+	}
+	ps.Voters, _ = strconv.Atoi(f[2])
+	ps.MessageID, _ = strconv.Atoi(f[3])
+	for _, x := range strings.Split(f[4], ",") {
+		n, _ := strconv.Atoi(x)
 		ps.Counts = append(ps.Counts, n)
 	}
 	return ps, nil
@@ -314,7 +391,7 @@ func (s *Store) SetPollMessage(ctx context.Context, chatID int64, pollID string,
 	return scriptErr(res.Value)
 }
 
-// PollChoices returns every person's choices (for tests and recounts).
+// PollChoices returns every person's choices while the poll is open (for tests and recounts).
 func (s *Store) PollChoices(ctx context.Context, chatID int64, pollID string) (map[int64][]int, error) {
 	m, err := s.rdb.HGetAll(ctx, rkeys.ForChat(chatID).PollVotes(pollID)).Result()
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"thiduabot/domain"
+	"thiduabot/rkeys"
 )
 
 func TestPollSingleAndMulti(t *testing.T) {
@@ -140,5 +141,93 @@ func TestPollConcurrentCounts(t *testing.T) {
 		if !reflect.DeepEqual(ps.Counts, recount) || ps.Voters != len(choices) {
 			t.Fatalf("multi=%v: counts %v voters %d, recount %v voters %d", multi, ps.Counts, ps.Voters, recount, len(choices))
 		}
+	}
+}
+
+// A closed poll keeps what it shows (card, final counts, voters, group message) in one line of
+// the bloc's closed polls; its hashes and everyone's choices are deleted. A press or a second
+// close is told it is closed; it reads back the same after a restart of the reader; it goes
+// when it has been closed for PollTTL, and so do older ones, not newer ones.
+func TestPollClosedIsSquashed(t *testing.T) {
+	e := newBallotEnv(t, 3)
+	ctx := context.Background()
+	s := e.s
+	ck := rkeys.ForChat(chat)
+	author := domain.Person{ID: 9007199254740999, Name: "Chị <Lan> & co"}
+	open := func(q string) PollCard {
+		t.Helper()
+		card, _, err := s.OpenPoll(ctx, chat, e.op(author.ID), domain.PollSpec{Question: q, Options: []string{"Thứ Hai", "Thứ Tư, sáng", "Tuần sau"}, Multi: true}, author, "Asia/Ho_Chi_Minh")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return card
+	}
+	first := open("Họp Khối vào ngày nào?")
+	if err := s.SetPollMessage(ctx, chat, first.ID, 321); err != nil {
+		t.Fatal(err)
+	}
+	for who, opts := range map[int64][]int{1: {0, 1}, 2: {1}, 3: {2}} {
+		for _, o := range opts {
+			if _, err := s.PollVote(ctx, chat, e.op(who), first.ID, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	closed, err := s.ClosePoll(ctx, chat, e.op(2), first.ID, true, "manual")
+	if err != nil || !reflect.DeepEqual(closed.Counts, []int{1, 2, 1}) || closed.Voters != 3 || closed.MessageID != 321 {
+		t.Fatalf("close: %+v %v", closed, err)
+	}
+	if n, _ := e.rdb.Exists(ctx, ck.Poll(first.ID), ck.PollVotes(first.ID)).Result(); n != 0 {
+		t.Fatalf("%d of the closed poll's hashes are left", n)
+	}
+	if ch, err := s.PollChoices(ctx, chat, first.ID); err != nil || len(ch) != 0 {
+		t.Fatalf("choices kept after closing: %v %v", ch, err)
+	}
+	ps, err := s.LoadPoll(ctx, chat, first.ID)
+	want := PollState{Card: first, Counts: []int{1, 2, 1}, Voters: 3, MessageID: 321, Lang: "vi"}
+	if err != nil || !reflect.DeepEqual(ps, want) {
+		t.Fatalf("closed poll read back:\n%+v\nwant\n%+v (%v)", ps, want, err)
+	}
+	if _, err := s.PollVote(ctx, chat, e.op(1), first.ID, 0); !errors.Is(err, domain.ErrClosed) {
+		t.Fatalf("press on a closed poll: %v", err)
+	}
+	if _, err := s.ClosePoll(ctx, chat, e.op(author.ID), first.ID, false, "manual"); !errors.Is(err, domain.ErrClosed) {
+		t.Fatalf("second close: %v", err)
+	}
+	for _, id := range []string{"9", "0", "x", "1.5"} {
+		if _, err := s.PollVote(ctx, chat, e.op(1), id, 0); !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("press on poll %q: %v", id, err)
+		}
+		if _, err := s.LoadPoll(ctx, chat, id); !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("load poll %q: %v", id, err)
+		}
+	}
+	// Poll 2 stays open while poll 3 closes; polls close out of order.
+	second, third := open("Câu hỏi hai?"), open("Câu hỏi ba?")
+	e.clk.Advance(24 * time.Hour)
+	if _, err := s.ClosePoll(ctx, chat, e.op(author.ID), third.ID, false, "manual"); err != nil {
+		t.Fatal(err)
+	}
+	if ps, err := s.LoadPoll(ctx, chat, second.ID); err != nil || !ps.Open || ps.Card.Question != "Câu hỏi hai?" {
+		t.Fatalf("open poll beside closed ones: %+v %v", ps, err)
+	}
+	// PollTTL after the first closed: it goes (at the next close), the third stays.
+	e.clk.Advance(PollTTL - 12*time.Hour)
+	if _, err := s.ClosePoll(ctx, chat, Op{Key: "poll.close:2"}, second.ID, false, "deadline"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LoadPoll(ctx, chat, first.ID); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("a poll closed longer than PollTTL ago: %v", err)
+	}
+	for _, c := range []PollCard{second, third} {
+		if ps, err := s.LoadPoll(ctx, chat, c.ID); err != nil || ps.Open || ps.Card.Question != c.Question {
+			t.Fatalf("poll %s: %+v %v", c.ID, ps, err)
+		}
+	}
+	if q, _ := e.rdb.LRange(ctx, ck.ClosedPollsOrder(), 0, -1).Result(); len(q) != 2 {
+		t.Fatalf("closings kept: %v", q)
+	}
+	if _, _, err := s.VerifyAudit(ctx, chat); err != nil {
+		t.Fatal(err)
 	}
 }
