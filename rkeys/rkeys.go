@@ -35,12 +35,14 @@ func (c Chat) People() string { return c.k("people") }
 // JoinRequests is a hash: request id -> JSON of a pending join request.
 func (c Chat) JoinRequests() string { return c.k("joinreq") }
 
-// Seen is a hash: idempotency key (update id) -> the result of the change it made. It is the
-// dedupe record of state-changing updates, trimmed to the newest entries.
+// Seen is a hash: idempotency key (update id) -> the result of the change it made, the dedupe
+// record of state-changing updates. It is the current generation of two: its fields "_t" (when
+// it started, unix ms) and "_n" (how many results it holds) say when it is due to become
+// SeenOld (an hour, or 2,500 results), so each update is kept for at least an hour.
 func (c Chat) Seen() string { return c.k("seen") }
 
-// SeenOrder is a list of the keys in Seen, oldest first, for trimming.
-func (c Chat) SeenOrder() string { return c.k("seenq") }
+// SeenOld is the previous generation of Seen (renamed from it), still consulted for replays.
+func (c Chat) SeenOld() string { return c.k("seen:old") }
 
 // Audit is a list of hash-chained audit entries (JSON), oldest first.
 func (c Chat) Audit() string { return c.k("audit") }

@@ -41,8 +41,7 @@ func (s *Store) RunDurable(ctx context.Context, sc *Script, chatID int64, op Op,
 		return s.Run(ctx, sc, chatID, op, keys, args...)
 	}
 	ck := rkeys.ForChat(chatID)
-	allKeys := append([]string{ck.Seen(), ck.SeenOrder(), ck.Audit(), ck.Bloc()}, keys...)
-	allArgs := append([]any{op.idem(), s.clk.Now().UnixMilli(), op.Actor}, args...)
+	allKeys, allArgs := s.scriptInput(chatID, op, keys, args)
 	var node redis.Cmdable = s.rdb
 	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
 		m, err := cc.MasterForKey(ctx, ck.Bloc())

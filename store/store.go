@@ -57,17 +57,30 @@ func (o Op) idem() string {
 }
 
 // prelude is the start of every state-changing script. KEYS[1] is the chat's seen hash, KEYS[2]
-// the order of its entries, KEYS[3] its audit log, KEYS[4] its bloc hash; ARGV[1] the idempotency key ("0": none), ARGV[2] the
-// time (unix ms, from the injected clock), ARGV[3] the actor. A script ends with
-// `return done(result)`; a second run with the same key returns the first run's result, marked.
+// its previous generation, KEYS[3] its audit log, KEYS[4] its bloc hash; ARGV[1] the
+// idempotency key ("0": none), ARGV[2] the time (unix ms, from the injected clock), ARGV[3] the
+// actor. A script ends with `return done(result)`; a second run with the same key returns the
+// first run's result, marked.
+//
+// Dedupe: results live in two generations of a hash (rkeys Seen). The current one is renamed
+// to the old one once it is an hour old or holds 2,500 results (both dropped when it is two
+// hours old), so a result is kept at least an hour (Telegram redelivers within minutes) and
+// at most 5,000 are. That costs an update three commands (HMGET, HGET, HSET) where an order
+// list and its trimming cost five to eight, and it needs no second structure per result.
 const prelude = `
 local IDEM = ARGV[1]
 local NOW = tonumber(ARGV[2])
 local ACTOR = ARGV[3]
-local SEEN, SEENQ, AUDIT, BLOC = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local SEEN, SEENOLD, AUDIT, BLOC = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local seen_t, seen_n
 if IDEM ~= '0' then
-  local hit = redis.call('HGET', SEEN, IDEM)
-  if hit then return {1, hit} end
+  local hit = redis.call('HMGET', SEEN, IDEM, '_t', '_n')
+  if hit[1] then return {1, hit[1]} end
+  seen_t, seen_n = tonumber(hit[2]), tonumber(hit[3]) or 0
+  if not seen_t or NOW - seen_t < 7200000 then
+    local old = redis.call('HGET', SEENOLD, IDEM)
+    if old then return {1, old} end
+  end
 end
 local function audit(kind, data)
   local head = redis.call('HGET', BLOC, 'audit_head') or ''
@@ -80,18 +93,15 @@ local function audit(kind, data)
 end
 local function done(res)
   if IDEM ~= '0' then
-    redis.call('HSET', SEEN, IDEM, res)
-    redis.call('RPUSH', SEENQ, NOW .. ':' .. IDEM)
-    -- Keep an hour of results (Telegram redelivers within minutes), at most 5000.
-    local n = redis.call('LLEN', SEENQ)
-    for _ = 1, 4 do
-      local head = redis.call('LINDEX', SEENQ, 0)
-      if not head then break end
-      local t, id = string.match(head, '^(%d+):(.*)$')
-      if n <= 5000 and tonumber(t) > NOW - 3600000 then break end
-      redis.call('LPOP', SEENQ)
-      redis.call('HDEL', SEEN, id)
-      n = n - 1
+    if seen_t and NOW - seen_t < 3600000 and seen_n < 2500 then
+      redis.call('HSET', SEEN, IDEM, res, '_n', seen_n + 1)
+    else
+      if seen_t and NOW - seen_t < 7200000 then
+        redis.call('RENAME', SEEN, SEENOLD)
+      elseif seen_t then
+        redis.call('DEL', SEEN, SEENOLD)
+      end
+      redis.call('HSET', SEEN, '_t', ARGV[2], '_n', 1, IDEM, res)
     end
   end
   return {0, res}
@@ -117,9 +127,7 @@ type Result struct {
 // Run runs a chat's script: keys are the feature's own keys (KEYS[5] onwards), args the
 // feature's arguments (ARGV[4] onwards).
 func (s *Store) Run(ctx context.Context, sc *Script, chatID int64, op Op, keys []string, args ...any) (Result, error) {
-	ck := rkeys.ForChat(chatID)
-	allKeys := append([]string{ck.Seen(), ck.SeenOrder(), ck.Audit(), ck.Bloc()}, keys...)
-	allArgs := append([]any{op.idem(), s.clk.Now().UnixMilli(), op.Actor}, args...)
+	allKeys, allArgs := s.scriptInput(chatID, op, keys, args)
 	v, err := sc.s.Run(ctx, s.rdb, allKeys, allArgs...).Slice()
 	if err != nil {
 		return Result{}, fmt.Errorf("redis script: %w", err)
@@ -130,6 +138,14 @@ func (s *Store) Run(ctx context.Context, sc *Script, chatID int64, op Op, keys [
 	dup, _ := v[0].(int64)
 	val, _ := v[1].(string)
 	return Result{Value: val, Dup: dup == 1}, nil
+}
+
+// scriptInput is a chat script's KEYS and ARGV: the prelude's, then the feature's.
+func (s *Store) scriptInput(chatID int64, op Op, keys []string, args []any) ([]string, []any) {
+	ck := rkeys.ForChat(chatID)
+	allKeys := append([]string{ck.Seen(), ck.SeenOld(), ck.Audit(), ck.Bloc()}, keys...)
+	allArgs := append([]any{op.idem(), s.clk.Now().UnixMilli(), op.Actor}, args...)
+	return allKeys, allArgs
 }
 
 // scriptErr maps an "err:<code>" result to a domain error.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -161,6 +162,29 @@ func TestConcurrentDuplicateApplyOnce(t *testing.T) {
 	}
 }
 
+// seenIDs are the update ids whose results the current and the previous generation of a
+// chat's dedupe record hold.
+func seenIDs(t *testing.T, s *Store) (cur, old map[string]bool) {
+	t.Helper()
+	ck := rkeys.ForChat(chat)
+	get := func(k string) map[string]bool {
+		h, err := s.rdb.HGetAll(context.Background(), k).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for f := range h {
+			if !strings.HasPrefix(f, "_") {
+				out[f] = true
+			}
+		}
+		return out
+	}
+	return get(ck.Seen()), get(ck.SeenOld())
+}
+
+// The dedupe record keeps every result for at least an hour, in two generations of an hour,
+// and at most 5,000 of them; a replay is recognised from either generation.
 func TestSeenIsTrimmed(t *testing.T) {
 	s, clk := newStore(t)
 	ctx := context.Background()
@@ -170,24 +194,53 @@ func TestSeenIsTrimmed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	n, _ := s.rdb.HLen(ctx, rkeys.ForChat(chat).Seen()).Result()
-	if n != 302 {
-		t.Fatalf("seen has %d entries within the hour, want 302", n)
+	cur, old := seenIDs(t, s)
+	if len(cur) != 302 || len(old) != 0 || !cur["1"] || !cur["399"] {
+		t.Fatalf("within the hour: %d results, %d in the old generation", len(cur), len(old))
 	}
-	// An hour later the old entries go as new ones come.
+	// An hour later the first new update starts a new generation; the old one still answers.
 	clk.Advance(61 * time.Minute)
 	for i := int64(400); i < 600; i++ {
 		if err := s.SetLang(ctx, chat, Op{UpdateID: i}, "vi"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	n, _ = s.rdb.HLen(ctx, rkeys.ForChat(chat).Seen()).Result()
-	if n != 200 {
-		t.Fatalf("seen has %d entries after an hour, want 200", n)
+	cur, old = seenIDs(t, s)
+	if len(cur) != 200 || len(old) != 302 || !cur["400"] || !old["2"] {
+		t.Fatalf("after an hour: %d and %d in the old generation", len(cur), len(old))
 	}
-	q, _ := s.rdb.LLen(ctx, rkeys.ForChat(chat).SeenOrder()).Result()
-	if q != n {
-		t.Fatalf("order list %d, hash %d", q, n)
+	if r, err := s.AddUnits(ctx, chat, Op{UpdateID: 2}, tayNinh); err != nil || !r.Dup || len(r.Added) != 7 {
+		t.Fatalf("a replay of an update an hour old: %+v %v", r, err)
+	}
+	// Another hour: the oldest generation goes.
+	clk.Advance(61 * time.Minute)
+	if err := s.SetLang(ctx, chat, Op{UpdateID: 600}, "vi"); err != nil {
+		t.Fatal(err)
+	}
+	cur, old = seenIDs(t, s)
+	if len(cur) != 1 || len(old) != 200 || old["2"] {
+		t.Fatalf("after two hours: %d and %d in the old generation", len(cur), len(old))
+	}
+	if r, err := s.AddUnits(ctx, chat, Op{UpdateID: 2}, []string{"Sở mới"}); err != nil || r.Dup || len(r.Added) != 1 {
+		t.Fatalf("an update two hours old is new again: %+v %v", r, err)
+	}
+	// Hours of silence: both generations go.
+	clk.Advance(3 * time.Hour)
+	if err := s.SetLang(ctx, chat, Op{UpdateID: 601}, "vi"); err != nil {
+		t.Fatal(err)
+	}
+	if cur, old = seenIDs(t, s); len(cur) != 1 || len(old) != 0 {
+		t.Fatalf("after three quiet hours: %d and %d in the old generation", len(cur), len(old))
+	}
+	// A burst: at most 2,500 a generation, 5,000 in all.
+	for i := int64(1000); i < 6200; i++ {
+		if err := s.SetLang(ctx, chat, Op{UpdateID: i}, "vi"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cur, old = seenIDs(t, s)
+	if len(cur)+len(old) > 5000 || len(old) != 2500 || !cur["6199"] {
+		t.Fatalf("after a burst: %d and %d in the old generation", len(cur), len(old))
 	}
 }
 

@@ -19,12 +19,7 @@ func parseFormBody(body io.Reader) (map[string]string, error) {
 	if err != nil {
 		return map[string]string{}, bodyError(err)
 	}
-	pairs := 1
-	for _, c := range raw {
-		if c == '&' {
-			pairs++
-		}
-	}
+	pairs := bytes.Count(raw, []byte{'&'}) + 1
 	if pairs > 1000 { // url.ParseQuery has a limit on the number of parameters
 		vs, err := url.ParseQuery(string(raw))
 		if err != nil {
@@ -87,10 +82,14 @@ func unescapeInto(dst []byte, n int, s []byte) (end int, ok bool) {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '%':
-			if i+2 >= len(s) || !isHexDigit(s[i+1]) || !isHexDigit(s[i+2]) {
+			if i+2 >= len(s) {
 				return n, false
 			}
-			dst[n] = byte(hexValue(s[i+1])<<4 | hexValue(s[i+2]))
+			hi, lo := hexDigits[s[i+1]], hexDigits[s[i+2]]
+			if hi > 15 || lo > 15 {
+				return n, false
+			}
+			dst[n] = hi<<4 | lo
 			i += 2
 		case '+':
 			dst[n] = ' '
@@ -101,6 +100,17 @@ func unescapeInto(dst []byte, n int, s []byte) (end int, ok bool) {
 	}
 	return n, true
 }
+
+// hexDigits is the value of each hexadecimal digit; 0xff for other bytes.
+var hexDigits = func() (t [256]byte) {
+	for c := range t {
+		t[c] = 0xff
+		if isHexDigit(byte(c)) {
+			t[c] = byte(hexValue(byte(c)))
+		}
+	}
+	return t
+}()
 
 // readAll is io.ReadAll into b.
 func readAll(b []byte, r io.Reader) ([]byte, error) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 )
 
 // The HTML parser follows tdlib's parse_html (the code behind parse_mode=HTML on
@@ -22,10 +21,14 @@ func htmlErr(format string, args ...any) error {
 	return &htmlParseError{msg: fmt.Sprintf(format, args...)}
 }
 
-var htmlTags = map[string]bool{
-	"a": true, "b": true, "strong": true, "i": true, "em": true, "u": true, "ins": true,
-	"s": true, "strike": true, "del": true, "span": true, "tg-spoiler": true,
-	"code": true, "pre": true, "blockquote": true, "tg-emoji": true,
+// isHTMLTag reports whether Telegram supports the tag.
+func isHTMLTag(name string) bool {
+	switch name {
+	case "a", "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
+		"code", "pre", "blockquote", "tg-emoji":
+		return true
+	}
+	return false
 }
 
 // isHTMLSpace is tdlib's is_space.
@@ -71,12 +74,20 @@ func parseHTML(src string, strictEntities bool) (string, []Entity, error) {
 					return "", nil, htmlErr("Unsupported HTML entity \"&%s;\" at byte offset %d", name, i)
 				}
 			}
+			// not a character reference: text
+			b.WriteByte(c)
+			u16++
+			i++
+			continue
 		}
 		if c != '<' {
-			r, size := utf8.DecodeRuneInString(src[i:])
-			b.WriteString(src[i : i+size])
-			u16 += utf16Units(r)
-			i += size
+			j := i + 1
+			for j < n && src[j] != '<' && src[j] != '&' {
+				j++
+			}
+			b.WriteString(src[i:j])
+			u16 += utf16Len(src[i:j])
+			i = j
 			continue
 		}
 
@@ -117,7 +128,7 @@ func parseHTML(src string, strictEntities bool) (string, []Entity, error) {
 			return "", nil, htmlErr("Unclosed start tag at byte offset %d", begin)
 		}
 		name := strings.ToLower(src[begin+1 : i])
-		if !htmlTags[name] {
+		if !isHTMLTag(name) {
 			return "", nil, htmlErr("Unsupported start tag \"%s\" at byte offset %d", name, begin)
 		}
 		tag := openTag{name: name, offset: u16}
