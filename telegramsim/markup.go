@@ -131,7 +131,12 @@ func parseReplyMarkup(raw string, inlineOnly bool) (*replyMarkup, error) {
 		}
 		total := 0
 		for _, row := range rows {
-			var out []button
+			total += len(row)
+		}
+		all := make([]button, 0, total) // every row's buttons, in one array
+		mk.rows = make([][]button, 0, len(rows))
+		for _, row := range rows {
+			out := all[len(all) : len(all) : len(all)+len(row)]
 			for _, bt := range row {
 				b, err := parseInlineButton(bt)
 				if err != nil {
@@ -153,8 +158,8 @@ func parseReplyMarkup(raw string, inlineOnly bool) (*replyMarkup, error) {
 					b.raw = canonicalButton(bt)
 				}
 				out = append(out, b)
-				total++
 			}
+			all = all[:len(all)+len(out)]
 			if len(out) > 0 {
 				mk.rows = append(mk.rows, out)
 				if lean {
@@ -245,7 +250,16 @@ func unmarshalString(raw string, dst *string) error {
 		*dst = s
 		return nil
 	}
-	return json.Unmarshal([]byte(raw), dst)
+	return unmarshalStringSlow(raw, dst)
+}
+
+// unmarshalStringSlow is json.Unmarshal(raw, dst) through a copy, so that dst (often
+// a field of a local button) does not escape to the heap.
+func unmarshalStringSlow(raw string, dst *string) error {
+	s := *dst
+	err := json.Unmarshal([]byte(raw), &s)
+	*dst = s
+	return err
 }
 
 // unquoteJSON decodes raw, one JSON string, as encoding/json does (invalid UTF-8 and

@@ -347,7 +347,10 @@ func (s *Sim) answerCallbackQuery(rq *request) (any, error) {
 	close(cb.done)
 	s.answers = append(s.answers, a)
 	s.stats.CallbacksAnswered++
-	s.emitLocked(Event{Kind: EventAnswer, ChatID: a.ChatID, MessageID: a.MessageID, UserID: a.UserID, Data: a.Data, Answer: &a})
+	if len(s.subs) > 0 { // a copy for the event: a itself stays off the heap
+		ea := a
+		s.emitLocked(Event{Kind: EventAnswer, ChatID: a.ChatID, MessageID: a.MessageID, UserID: a.UserID, Data: a.Data, Answer: &ea})
+	}
 	s.changedLocked()
 	return true, nil
 }
