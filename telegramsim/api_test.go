@@ -611,3 +611,85 @@ func TestPolls(t *testing.T) {
 		t.Errorf("poll snapshot = %+v", snap.Poll)
 	}
 }
+
+// TestEntitiesOfSentAndEditedHTML pins the entities of an HTML message as the bot's
+// answer, the stored message and the event stream show them, after sending and after an
+// edit (HTML entities, then those Telegram detects by itself outside code and links).
+func TestEntitiesOfSentAndEditedHTML(t *testing.T) {
+	s, bot := newSim(t, Options{})
+	events, cancel := s.Subscribe()
+	defer cancel()
+	g := s.NewSupergroup("Khối")
+	type ent struct {
+		Type           string
+		Offset, Length int
+		URL            string
+	}
+	sent := []ent{
+		{"bold", 0, 70, ""}, {"italic", 81, 21, ""}, {"code", 108, 5, ""}, {"bold", 128, 3, ""},
+		{"text_link", 141, 3, "tg://user?id=7000000001"}, {"text_link", 146, 4, "tg://user?id=7000000002"},
+		{"text_link", 153, 2, "tg://user?id=7000000003"}, {"code", 166, 17, ""}, {"bot_command", 207, 6, ""},
+	}
+	edited := []ent{
+		{"italic", 0, 7, ""}, {"bot_command", 14, 17, ""}, {"text_link", 35, 8, "https://t.me/x"},
+		{"hashtag", 44, 5, ""}, {"mention", 53, 10, ""},
+	}
+	check := func(what string, got []Entity, want []ent) {
+		t.Helper()
+		var g []ent
+		for _, e := range got {
+			g = append(g, ent{e.Type, e.Offset, e.Length, e.URL})
+		}
+		if fmt.Sprint(g) != fmt.Sprint(want) {
+			t.Errorf("%s entities:\n got %v\nwant %v", what, g, want)
+		}
+	}
+	fromAPI := func(es []tgbotapi.MessageEntity) []Entity {
+		var out []Entity
+		for _, e := range es {
+			out = append(out, Entity{Type: e.Type, Offset: e.Offset, Length: e.Length, URL: e.URL})
+		}
+		return out
+	}
+	nextEvent := func(kind EventKind) Message {
+		t.Helper()
+		for {
+			select {
+			case ev := <-events:
+				if ev.Kind == kind {
+					return *ev.Message
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("no %s event", kind)
+			}
+		}
+	}
+
+	// send (or edit) and check the answer, the stored message and the event
+	send := func(c tgbotapi.Chattable, kind EventKind, want []ent) tgbotapi.Message {
+		t.Helper()
+		m, err := bot.Send(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(string(kind)+" answer", fromAPI(m.Entities), want)
+		check(string(kind)+" stored", g.LastBotMessage().Entities, want)
+		check(string(kind)+" event", nextEvent(kind).Entities, want)
+		return m
+	}
+
+	msg := htmlMsg(g.ID, benchHTML)
+	msg.ReplyMarkup = keyboard([]string{"Xem", "view:1"})
+	m := send(msg, EventMessage, sent)
+	if last := g.LastBotMessage(); last.EntityText(last.Entities[0]) != "🗳 Bầu trưởng khối — Khối thi đua các cơ quan Trung ương tỉnh Tây Ninh" {
+		t.Errorf("bold covers %q", last.EntityText(last.Entities[0]))
+	}
+	html := `<i>Đã đóng</i> — xem /ketqua@ThiDuaBot và <a href="https://t.me/x">#kết_quả</a> #tuần 😀 @lan_admin`
+	e := tgbotapi.NewEditMessageText(g.ID, m.MessageID, html)
+	e.ParseMode = tgbotapi.ModeHTML
+	send(e, EventEdit, edited)
+	// the same content again is "not modified", whatever spacing the HTML has
+	e.Text = html + "  "
+	_, err := bot.Send(e)
+	apiErr(t, err, 400, "Bad Request: message is not modified")
+}

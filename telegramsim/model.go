@@ -229,12 +229,18 @@ func (m *message) snapshot() Message {
 	if mk := m.markup; mk != nil {
 		out.ForceReply, out.Placeholder, out.Selective = mk.forceReply, mk.placeholder, mk.selective
 		if len(mk.rows) > 0 {
+			n := 0
+			for _, row := range mk.rows {
+				n += len(row)
+			}
+			all := make([]Button, 0, n) // the rows' buttons in one array
 			out.Buttons = make([][]Button, len(mk.rows))
 			for i, row := range mk.rows {
-				out.Buttons[i] = make([]Button, len(row))
-				for j, b := range row {
-					out.Buttons[i][j] = Button{Text: b.text, Data: b.data, URL: b.url}
+				start := len(all)
+				for _, b := range row {
+					all = append(all, Button{Text: b.text, Data: b.data, URL: b.url})
 				}
+				out.Buttons[i] = all[start:len(all):len(all)]
 			}
 		}
 	}

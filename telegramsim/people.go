@@ -669,22 +669,36 @@ func (u *User) press(c *Chat, msg Message, text, data string, byText bool) *Call
 	}
 	if byText {
 		found := false
-		var texts []string
-		look := func(rows [][]Button) {
-			for _, row := range rows {
+		if m.markup != nil {
+		search:
+			for _, row := range m.markup.rows {
 				for _, b := range row {
-					texts = append(texts, b.Text)
-					if !found && b.Text == text {
-						found, data = true, b.Data
+					if b.text == text {
+						found, data = true, b.data
+						break search
 					}
 				}
 			}
 		}
-		look(m.snapshot().Buttons)
 		if !found {
-			look(msg.Buttons)
+			var b Button
+			b, found = msg.Button(text) // a stale client shows the snapshot's buttons
+			data = b.Data
 		}
 		if !found {
+			var texts []string
+			if m.markup != nil {
+				for _, row := range m.markup.rows {
+					for _, b := range row {
+						texts = append(texts, b.text)
+					}
+				}
+			}
+			for _, row := range msg.Buttons {
+				for _, b := range row {
+					texts = append(texts, b.Text)
+				}
+			}
 			cb.Err = fmt.Errorf("telegramsim: no button %q on message %d in chat %d (buttons: %q)", text, msg.ID, c.ID, texts)
 			return cb
 		}

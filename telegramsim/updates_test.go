@@ -229,8 +229,8 @@ func TestCallbackAnswer(t *testing.T) {
 
 	// no such button: no update, an error
 	bad := u.Press(g, bm, "Không có")
-	if bad.Err == nil {
-		t.Error("pressing a missing button succeeded")
+	if want := fmt.Sprintf(`telegramsim: no button "Không có" on message %d in chat %d (buttons: ["Duyệt" "Từ chối" "Duyệt" "Từ chối"])`, bm.ID, g.ID); bad.Err == nil || bad.Err.Error() != want {
+		t.Errorf("pressing a missing button: %v, want %s", bad.Err, want)
 	}
 	if _, err := bad.Answer(time.Second); err == nil {
 		t.Error("Answer of a failed press succeeded")
