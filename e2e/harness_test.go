@@ -157,7 +157,7 @@ func requestsOf(t *testing.T, rdb redis.UniversalClient, chatID int64) (reqs, au
 	}
 	audits = map[string]int{}
 	for _, l := range lines {
-		if !strings.Contains(l, `"k":"member.request"`) {
+		if !strings.Contains(l, " member.request ") { // "<hash> <ms> <kind> <actor> <data>"
 			continue
 		}
 		i := strings.Index(l, `"person":"`)

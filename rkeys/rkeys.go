@@ -44,7 +44,9 @@ func (c Chat) Seen() string { return c.k("seen") }
 // SeenOld is the previous generation of Seen (renamed from it), still consulted for replays.
 func (c Chat) SeenOld() string { return c.k("seen:old") }
 
-// Audit is a list of hash-chained audit entries (JSON), oldest first.
+// Audit is a list of hash-chained audit entries, oldest first: "<first 8 hex of the entry's
+// hash> <body>", the body "<unix ms> <kind> <actor> <data as JSON>". An entry's hash is
+// sha1(previous entry's hash + "\n" + body); the newest one, in full, is the bloc's audit_head.
 func (c Chat) Audit() string { return c.k("audit") }
 
 // Counter is a hash of id sequences (unit, joinreq, ballot, poll, ...).
@@ -138,15 +140,18 @@ func (c Chat) ClosedPolls() string { return c.k("polls") }
 // whose results are still kept, oldest first, for dropping them when they are due.
 func (c Chat) ClosedPollsOrder() string { return c.k("polls:q") }
 
-// Achievements is a hash: report id -> the report's compact JSON (reporter id as a string).
+// Achievements is a list: element n-1 is report n (ids are the list's positions, so id order
+// is time order), "<unix ms>\x1f<unit>\x1f<categories, comma-separated>\x1f<reporter id>\x1f
+// <year>\x1f[<file id>\x1f<file kind>\x1f<file name>\x1f]<text>"; an undone report stays,
+// marked with a leading "x", so later positions and the time order stay. The audit log's
+// entry of a report refers to its record, which is part of the hash chain.
 func (c Chat) Achievements() string { return c.k("ach") }
 
-// AchievementsByTime is a sorted set: report id -> report time (unix ms × 1000 + id mod 1000,
-// so reports of one millisecond keep their order), for newest-first paging and period ranges
-// over the whole bloc.
-func (c Chat) AchievementsByTime() string { return c.k("ach:t") }
+// AchievementsUndone is a sorted set of the ids of undone reports (score: the id), for
+// counting the reports left in a range of ids.
+func (c Chat) AchievementsUndone() string { return c.k("ach:x") }
 
-// AchievementsOfUnit is a sorted set like AchievementsByTime for one unit's reports.
+// AchievementsOfUnit is a list of the ids of one unit's reports (not undone), oldest first.
 func (c Chat) AchievementsOfUnit(unitID int) string { return c.k("ach:u:" + strconv.Itoa(unitID)) }
 
 // AchievementCounts is a hash: "<year>|<unit>|<category>" and "<year>|<unit>|*" -> number of
@@ -157,11 +162,9 @@ func (c Chat) AchievementCounts() string { return c.k("ach:n") }
 // "a:<folded tag or name>" -> tag (lookup while reporting).
 func (c Chat) Categories() string { return c.k("ach:cats") }
 
-// ReportRate is a sorted set of a person's recent reports in this chat ("<hash>:<id>" ->
-// unix ms), for the rate limit and for spotting a report sent twice.
-func (c Chat) ReportRate(personID int64) string {
-	return c.k("ach:rl:" + strconv.FormatInt(personID, 10))
-}
+// ReportRate is a sorted set of the chat's recent reports ("<person>:<hash>:<id>" -> unix ms),
+// for each person's rate limit and for spotting a report sent twice.
+func (c Chat) ReportRate() string { return c.k("ach:rl") }
 
 // ReportDraft holds a report typed in a private chat while its author picks the bloc (a
 // string, JSON, with a TTL); the chat is the private chat.

@@ -18,47 +18,68 @@ import (
 	"thiduabot/rkeys"
 )
 
-// Achievement reports. A bloc's reports live in one hash (id -> compact JSON), with a sorted
-// set by time for the whole bloc and one per unit (newest-first paging and period ranges by
-// score), and a hash of counters per year, unit and category that the report and undo
-// scripts keep, so /summary reads one hash. Reporting is one script: dedupe, membership,
-// rate limit, categories, record, indexes, counters and audit in one round trip.
+// Achievement reports. A bloc's reports live in one list (rkeys Achievements): report n is
+// element n-1, a few delimited fields and the text. A list is a chain of listpacks whatever
+// the size of its elements (a hash of the same records is a hashtable past 64 bytes a value,
+// about 100 bytes more a report), its ids cost nothing, and since ids are given in time order
+// (a report's time is never before the one before it) the list is also the bloc's time index:
+// a period is found by binary search over it. An undone report stays in place, marked with a
+// leading "x", so positions and order stay; rkeys AchievementsUndone counts those in a range.
+// Each unit has a list of its reports' ids (searched the same way), and a hash of counters per
+// year, unit and category that the report and undo scripts keep serves /summary. Reporting
+// is one script: dedupe, membership, rate limit, categories, record, indexes, counters and
+// audit in one round trip.
+//
+// A report's audit entry is a reference ("@<id>") whose hashed body is the report's record
+// (audit.go): the record is stored once, and the chain covers it, so changing a report (or
+// dropping one) shows in VerifyAudit. Undoing marks the record and appends an entry of its
+// own; the record stays (as the undone report's text stayed in the audit log before).
+//
+// A report does not keep its reporter's name: lists and the export take it from the bloc's
+// people (the name the person has now), so /forget_me removes it from the reports too, which
+// then show the person's numeric id.
 
-// achRecord is a report as stored. The id is the hash field; categories come first so the
-// script can prepend them to the JSON Go built.
-type achRecord struct {
-	C  []string `json:"c"`
-	U  int      `json:"u"`
-	R  string   `json:"r"` // reporter id, a string (Lua numbers lose large ids)
-	N  string   `json:"n"` // reporter name
-	T  int64    `json:"t"` // unix ms
-	Y  int      `json:"y"` // the bloc's year
-	X  string   `json:"x"` // text
-	F  string   `json:"f,omitempty"`
-	FK string   `json:"k,omitempty"`
-	FN string   `json:"fn,omitempty"`
-}
+// recSep separates a report record's fields (a control character: ParseReport removes them
+// from texts, and reportArgs from every field it stores).
+const recSep = "\x1f"
 
-func (r achRecord) achievement(id int64) domain.Achievement {
-	pid, _ := strconv.ParseInt(r.R, 10, 64)
-	a := domain.Achievement{ID: id, Unit: r.U, Reporter: domain.Person{ID: pid, Name: r.N},
-		At: time.UnixMilli(r.T), Year: r.Y, Text: r.X, Categories: r.C}
-	if r.F != "" {
-		a.Evidence = &domain.Evidence{FileID: r.F, Kind: r.FK, Name: r.FN}
+// A report record: "<ms>␟<unit>␟<categories>␟<reporter id>␟<year>␟[<file id>␟<kind>␟<name>␟]<text>";
+// an undone report's has an "x" in front.
+const (
+	recFields         = 6 // without evidence
+	recFieldsEvidence = 9 // with evidence
+)
+
+// decodeAchievement reads report id's record; ok is false for an undone report (whose record
+// is returned all the same). people are the bloc's people (id -> stored JSON), for the
+// reporter's name.
+func decodeAchievement(id int64, raw string, people map[string]string) (a domain.Achievement, ok bool, err error) {
+	raw, undone := strings.CutPrefix(raw, "x")
+	f := strings.Split(raw, recSep)
+	if len(f) != recFields && len(f) != recFieldsEvidence {
+		return domain.Achievement{}, false, fmt.Errorf("achievement %d: malformed record", id)
 	}
-	if len(a.Categories) == 0 {
+	ms, _ := strconv.ParseInt(f[0], 10, 64)
+	unit, _ := strconv.Atoi(f[1])
+	pid, _ := strconv.ParseInt(f[3], 10, 64)
+	year, _ := strconv.Atoi(f[4])
+	a = domain.Achievement{ID: id, Unit: unit, Reporter: domain.Person{ID: pid}, At: time.UnixMilli(ms), Year: year,
+		Text: f[len(f)-1]}
+	if f[2] != "" {
+		a.Categories = strings.Split(f[2], ",")
+	} else {
 		a.Categories = []string{domain.OtherCategory}
 	}
-	return a
-}
-
-func decodeAchievement(id string, raw string) (domain.Achievement, error) {
-	var r achRecord
-	if err := json.Unmarshal([]byte(raw), &r); err != nil {
-		return domain.Achievement{}, fmt.Errorf("achievement %s: %w", id, err)
+	if len(f) == recFieldsEvidence {
+		a.Evidence = &domain.Evidence{FileID: f[5], Kind: f[6], Name: f[7]}
 	}
-	n, _ := strconv.ParseInt(id, 10, 64)
-	return r.achievement(n), nil
+	if p, ok := people[f[3]]; ok {
+		var pj personJSON
+		if json.Unmarshal([]byte(p), &pj) == nil {
+			a.Reporter.Name, a.Reporter.Username = pj.N, pj.U
+		}
+	}
+	return a, !undone, nil
 }
 
 // achErr maps the achievement scripts' own error codes, then the shared ones.
@@ -74,16 +95,26 @@ func achErr(res string) error {
 
 // reportCore records a report once the script has checked who reports for which unit: the
 // rate limit and the same report sent twice, categories, record, indexes, counters and audit.
-// It expects the locals ACH, BYTIME, BYUNIT, COUNTS, CATS, RATE, SEQ, rec, unit, at, year,
-// tags, rmax, rwin, other, hash, and ends the script unless it records (then `res` is set).
+// It expects the locals ACH, BYUNIT, COUNTS, CATS, RATE, rec, unit, at, year, tags, rmax, rwin,
+// other, hash, and ends the script unless it records (then `res` is set).
+//
+// The record's time is the caller's clock, but never before the newest report's (replicas'
+// clocks differ by milliseconds): ids are positions, and the binary search over them needs
+// their times in order. Its result is "<id>|<ms>|<categories as JSON>".
 const reportCore = `
 redis.call('ZREMRANGEBYSCORE', RATE, '-inf', string.format('%.0f', NOW - rwin))
-local recent = redis.call('ZRANGE', RATE, 0, -1)
-for _, m in ipairs(recent) do
-  local h, id = string.match(m, '^([^:]*):(.*)$')
-  if h == hash and redis.call('HEXISTS', ACH, id) == 1 then return done('same:' .. id) end
+local mine, sent = ACTOR .. ':', 0
+for _, m in ipairs(redis.call('ZRANGE', RATE, 0, -1)) do
+  if string.sub(m, 1, #mine) == mine then
+    sent = sent + 1
+    local h, id = string.match(m, '^[^:]*:([^:]*):(%d+)$')
+    if h == hash then
+      local r = redis.call('LINDEX', ACH, tonumber(id) - 1)
+      if r and string.sub(r, 1, 1) ~= 'x' then return done('same:' .. id) end
+    end
+  end
 end
-if #recent >= rmax then return done('err:slow') end
+if sent >= rmax then return done('err:slow') end
 local cats, seen = {}, {}
 for _, t in ipairs(tags) do
   local key = t.k
@@ -91,25 +122,35 @@ for _, t in ipairs(tags) do
   if not seen[key] then seen[key] = true; table.insert(cats, key) end
 end
 if #cats == 0 then cats = {other} end
-local id = redis.call('HINCRBY', SEQ, 'ach', 1)
-redis.call('HSET', ACH, id, '{"c":' .. cjson.encode(cats) .. ',"u":' .. unit .. ',' .. string.sub(rec, 2))
-local score = string.format('%.0f', tonumber(at) * 1000 + id % 1000)
-redis.call('ZADD', BYTIME, score, id)
-redis.call('ZADD', BYUNIT, score, id)
+local t = tonumber(at)
+local last = redis.call('LINDEX', ACH, -1)
+if last then
+  local lt = tonumber(string.match(last, '^x?(%d+)'))
+  if lt and lt > t then t = lt end
+end
+local ts = string.format('%.0f', t)
+local record = ts .. '\31' .. unit .. '\31' .. table.concat(cats, ',') .. '\31' .. rec
+local id = redis.call('RPUSH', ACH, record)
+redis.call('RPUSH', BYUNIT, id)
 local pre = year .. '|' .. unit .. '|'
 redis.call('HINCRBY', COUNTS, pre .. '*', 1)
 for _, c in ipairs(cats) do redis.call('HINCRBY', COUNTS, pre .. c, 1) end
-redis.call('ZADD', RATE, string.format('%.0f', NOW), hash .. ':' .. id)
+redis.call('ZADD', RATE, string.format('%.0f', NOW), mine .. hash .. ':' .. id)
 redis.call('PEXPIRE', RATE, rwin)
-audit('ach.report', {id = id, unit = tonumber(unit), c = cats})
-local res = id .. '|' .. cjson.encode(cats)
+audit_entry('@' .. id, '@' .. id .. ' ' .. record)
+local res = id .. '|' .. ts .. '|' .. cjson.encode(cats)
 done(res)
 `
 
+// The report scripts' keys: KEYS[5] the reports, [6] the counters, [7] the categories, [8] the
+// rate set, [9] units, [10] members, then the per-unit index(es).
+func reportKeys(ck rkeys.Chat) []string {
+	return []string{ck.Achievements(), ck.AchievementCounts(), ck.Categories(), ck.ReportRate(), ck.Units(), ck.Members()}
+}
+
 var reportScript = NewScript(`
 if not has_bloc() then return done('err:nobloc') end
-local ACH, BYTIME, BYUNIT, COUNTS, CATS, RATE, SEQ, UNITS, MEMBERS =
-  KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13]
+local ACH, COUNTS, CATS, RATE, UNITS, MEMBERS, BYUNIT = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
 local rec, unit, at, year = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local tags = cjson.decode(ARGV[8])
 local rmax, rwin, other, hash = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11], ARGV[12]
@@ -122,7 +163,7 @@ return {0, res}
 // reportMemberScript is reportScript for a report of the sender's own unit, which the script
 // finds (HGET members). The caller does not know the unit nor the bloc's time zone (the year
 // the report counts in) for sure: it passes its hint (ARGV[13] the time zone, ARGV[14] the
-// unit ids of the bloc as it knows them, KEYS[14...] their per-unit indexes; ARGV[15] and
+// unit ids of the bloc as it knows them, KEYS[11...] their per-unit indexes; ARGV[15] and
 // ARGV[16] the text and file id, for the hash of the same report sent twice) and the script
 // records only when the hint holds; otherwise it changes nothing, records no result for the
 // update, and returns 'hint:' and the right hint (time zone, then the unit ids) for a retry.
@@ -130,8 +171,7 @@ return {0, res}
 // the bloc's language, the unit's name and the bloc's own categories.
 var reportMemberScript = NewScript(`
 if not has_bloc() then return done('err:nobloc') end
-local ACH, BYTIME, COUNTS, CATS, RATE, SEQ, UNITS, MEMBERS =
-  KEYS[5], KEYS[6], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13]
+local ACH, COUNTS, CATS, RATE, UNITS, MEMBERS = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local rec, at = ARGV[4], ARGV[6]
 local tags = cjson.decode(ARGV[8])
 local rmax, rwin, other = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
@@ -143,7 +183,7 @@ local tz = redis.call('HGET', BLOC, 'tz') or ''
 local BYUNIT
 local known = cjson.decode(ARGV[14])
 for i, u in ipairs(known) do
-  if tostring(u) == unit then BYUNIT = KEYS[13 + i] end
+  if tostring(u) == unit then BYUNIT = KEYS[10 + i] end
 end
 if redis.call('HEXISTS', UNITS, unit) == 0 then return done('err:unit') end
 if tz ~= ARGV[13] or not BYUNIT then
@@ -172,16 +212,14 @@ type ReportResult struct {
 // Report records an achievement of unit by the person in op.Actor (who must be linked to
 // it). The report's time is the store's clock; its year the bloc's year in loc.
 func (s *Store) Report(ctx context.Context, chatID int64, op Op, unit int, reporter domain.Person, loc *time.Location, r domain.Report) (ReportResult, error) {
-	a := s.reportArgs(chatID, op, unit, reporter, loc, r)
+	a := s.reportArgs(unit, reporter, loc, r)
 	ck := rkeys.ForChat(chatID)
-	res, err := s.Run(ctx, reportScript, chatID, op,
-		[]string{ck.Achievements(), ck.AchievementsByTime(), ck.AchievementsOfUnit(unit), ck.AchievementCounts(),
-			ck.Categories(), ck.ReportRate(op.Actor), ck.Counter(), ck.Units(), ck.Members()},
-		a.args...)
+	res, err := s.Run(ctx, reportScript, chatID, op, append(reportKeys(ck), ck.AchievementsOfUnit(unit)), a.args...)
 	if err != nil {
 		return ReportResult{}, err
 	}
-	return s.reportResult(ctx, chatID, a.rec, res)
+	a.ach.Unit = unit
+	return s.reportResult(ctx, chatID, a.ach, res)
 }
 
 // ReportHint is what the caller of ReportAsMember believes about a bloc: its time zone (the
@@ -213,12 +251,11 @@ func (s *Store) ReportAsMember(ctx context.Context, chatID int64, op Op, reporte
 		if units == nil {
 			units = []int{}
 		}
-		keys := []string{ck.Achievements(), ck.AchievementsByTime(), ck.AchievementsByTime(), ck.AchievementCounts(),
-			ck.Categories(), ck.ReportRate(op.Actor), ck.Counter(), ck.Units(), ck.Members()}
+		keys := reportKeys(ck)
 		for _, u := range units {
 			keys = append(keys, ck.AchievementsOfUnit(u))
 		}
-		a := s.reportArgs(chatID, op, 0, reporter, (&domain.Bloc{Timezone: hint.TZ}).Location(), r)
+		a := s.reportArgs(0, reporter, (&domain.Bloc{Timezone: hint.TZ}).Location(), r)
 		res, err := s.Run(ctx, reportMemberScript, chatID, op, keys, append(a.args, hint.TZ, mustJSON(units), a.text, a.file)...)
 		if err != nil {
 			return MemberReport{}, err
@@ -256,8 +293,8 @@ func (s *Store) ReportAsMember(ctx context.Context, chatID int64, op Op, reporte
 				return MemberReport{}, fmt.Errorf("report: %w", err)
 			}
 		}
-		a.rec.U = x.U
-		rr, err := s.reportResult(ctx, chatID, a.rec, Result{Value: stored, Dup: res.Dup})
+		a.ach.Unit = x.U
+		rr, err := s.reportResult(ctx, chatID, a.ach, Result{Value: stored, Dup: res.Dup})
 		out := MemberReport{ReportResult: rr, Hint: hint, Lang: x.L, UnitName: x.UN}
 		if extra != "" {
 			var custom []domain.Category
@@ -274,22 +311,29 @@ func (s *Store) ReportAsMember(ctx context.Context, chatID int64, op Op, reporte
 	}
 }
 
-// reportArgs are the report scripts' arguments (ARGV[4] to ARGV[12]) and the record.
+// reportArgs are the report scripts' arguments (ARGV[4] to ARGV[12]) and the report as the
+// caller knows it (no id, categories nor unit yet).
 type reportArgs struct {
-	rec        achRecord
+	ach        domain.Achievement
 	text, file string
 	args       []any
 }
 
-func (s *Store) reportArgs(chatID int64, op Op, unit int, reporter domain.Person, loc *time.Location, r domain.Report) reportArgs {
+// recField is a field as a record keeps it: without the separator.
+func recField(s string) string { return strings.ReplaceAll(s, recSep, " ") }
+
+func (s *Store) reportArgs(unit int, reporter domain.Person, loc *time.Location, r domain.Report) reportArgs {
 	now := s.clk.Now()
 	year := now.In(loc).Year()
-	rec := achRecord{U: unit, R: strconv.FormatInt(reporter.ID, 10), N: reporter.Name, T: now.UnixMilli(), Y: year, X: r.Text}
-	if r.Evidence != nil {
-		rec.F, rec.FK, rec.FN = r.Evidence.FileID, r.Evidence.Kind, r.Evidence.Name
+	ach := domain.Achievement{Reporter: reporter, At: time.UnixMilli(now.UnixMilli()), Year: year, Text: r.Text, Evidence: r.Evidence}
+	// The script writes the time, unit and categories; it is given the rest of the record.
+	rest := []string{strconv.FormatInt(reporter.ID, 10), strconv.Itoa(year)}
+	fileID := ""
+	if e := r.Evidence; e != nil {
+		fileID = recField(e.FileID)
+		rest = append(rest, fileID, recField(e.Kind), recField(e.Name))
 	}
-	// The script writes "c" and "u" first; give it the rest of the record.
-	body := reportBody{R: rec.R, N: rec.N, T: rec.T, Y: rec.Y, X: rec.X, F: rec.F, FK: rec.FK, FN: rec.FN}
+	rest = append(rest, recField(r.Text))
 	known, other := domain.ResolveTags(r.Tags)
 	type tagArg struct {
 		K string `json:"k,omitempty"`
@@ -303,29 +347,14 @@ func (s *Store) reportArgs(chatID int64, op Op, unit int, reporter domain.Person
 	for _, t := range other {
 		tags = append(tags, tagArg{N: t.Key, T: t.Typed})
 	}
-	fileID := ""
-	if r.Evidence != nil {
-		fileID = r.Evidence.FileID
-	}
 	hash := sha1hex(strconv.Itoa(unit) + "\x00" + r.Text + "\x00" + fileID)[:12] // the same report twice
-	return reportArgs{rec: rec, text: r.Text, file: fileID, args: []any{mustJSON(body), unit, now.UnixMilli(), year, mustJSON(tags),
-		domain.ReportRateMax, domain.ReportRateWindow.Milliseconds(), domain.OtherCategory, hash}}
+	return reportArgs{ach: ach, text: r.Text, file: fileID, args: []any{strings.Join(rest, recSep), unit, now.UnixMilli(), year,
+		mustJSON(tags), domain.ReportRateMax, domain.ReportRateWindow.Milliseconds(), domain.OtherCategory, hash}}
 }
 
-// reportBody is achRecord without the fields the script writes.
-type reportBody struct {
-	R  string `json:"r"`
-	N  string `json:"n"`
-	T  int64  `json:"t"`
-	Y  int    `json:"y"`
-	X  string `json:"x"`
-	F  string `json:"f,omitempty"`
-	FK string `json:"k,omitempty"`
-	FN string `json:"fn,omitempty"`
-}
-
-// reportResult reads a report script's result.
-func (s *Store) reportResult(ctx context.Context, chatID int64, rec achRecord, res Result) (ReportResult, error) {
+// reportResult reads a report script's result ("<id>|<ms>|<categories>", "same:<id>" or an
+// error) into the report the caller made.
+func (s *Store) reportResult(ctx context.Context, chatID int64, a domain.Achievement, res Result) (ReportResult, error) {
 	if err := achErr(res.Value); err != nil {
 		return ReportResult{Dup: res.Dup}, err
 	}
@@ -336,57 +365,76 @@ func (s *Store) reportResult(ctx context.Context, chatID int64, rec achRecord, r
 		}
 		return ReportResult{Achievement: a, Same: true, Dup: res.Dup}, nil
 	}
-	idStr, catsJSON, _ := strings.Cut(res.Value, "|")
-	id, _ := strconv.ParseInt(idStr, 10, 64)
-	rec.C = nil
-	_ = json.Unmarshal([]byte(catsJSON), &rec.C)
+	f := strings.SplitN(res.Value, "|", 3)
+	if len(f) != 3 {
+		return ReportResult{}, fmt.Errorf("report: unexpected result %q", res.Value)
+	}
 	if res.Dup {
 		// A replay: report the first run's record (its time, not this run's).
-		if a, err := s.Achievement(ctx, chatID, idStr); err == nil {
+		if a, err := s.Achievement(ctx, chatID, f[0]); err == nil {
 			return ReportResult{Achievement: a, Dup: true}, nil
 		}
 	}
-	return ReportResult{Achievement: rec.achievement(id), Dup: res.Dup}, nil
+	a.ID, _ = strconv.ParseInt(f[0], 10, 64)
+	ms, _ := strconv.ParseInt(f[1], 10, 64)
+	a.At = time.UnixMilli(ms)
+	a.Categories = nil
+	_ = json.Unmarshal([]byte(f[2]), &a.Categories)
+	return ReportResult{Achievement: a, Dup: res.Dup}, nil
 }
 
 // Achievement reads one report; domain.ErrNotFound when there is none (or it was undone).
 func (s *Store) Achievement(ctx context.Context, chatID int64, id string) (domain.Achievement, error) {
-	v, err := s.rdb.HGet(ctx, rkeys.ForChat(chatID).Achievements(), id).Result()
-	if errors.Is(err, redis.Nil) {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n < 1 {
 		return domain.Achievement{}, domain.ErrNotFound
 	}
-	if err != nil {
+	ck := rkeys.ForChat(chatID)
+	pipe := s.rdb.Pipeline()
+	rec := pipe.LIndex(ctx, ck.Achievements(), n-1)
+	people := pipe.HGetAll(ctx, ck.People())
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return domain.Achievement{}, err
 	}
-	return decodeAchievement(id, v)
+	if rec.Err() != nil {
+		return domain.Achievement{}, domain.ErrNotFound
+	}
+	a, ok, err := decodeAchievement(n, rec.Val(), people.Val())
+	if err == nil && !ok {
+		err = domain.ErrNotFound
+	}
+	return a, err
 }
 
 var undoReportScript = NewScript(`
-local ACH, BYTIME, BYUNIT, COUNTS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local id, unit, manager, win = ARGV[4], ARGV[5], ARGV[6] == '1', tonumber(ARGV[7])
-local raw = redis.call('HGET', ACH, id)
-if not raw then return done('err:notfound') end
-local r = cjson.decode(raw)
-if tostring(r.u) ~= unit then return done('err:stale') end
-if r.r ~= ACTOR and not manager then return done('err:forbidden') end
-if NOW - r.t > win then return done('err:closed') end
-redis.call('HDEL', ACH, id)
-redis.call('ZREM', BYTIME, id)
-redis.call('ZREM', BYUNIT, id)
-local pre = tostring(r.y) .. '|' .. unit .. '|'
+local ACH, BYUNIT, COUNTS, UNDONE = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local id, unit, manager, win = tonumber(ARGV[4]), ARGV[5], ARGV[6] == '1', tonumber(ARGV[7])
+local raw = id and id >= 1 and redis.call('LINDEX', ACH, id - 1)
+if not raw or string.sub(raw, 1, 1) == 'x' then return done('err:notfound') end
+local t, u, cats, r, y = string.match(raw, '^(%d+)\31(%d+)\31([^\31]*)\31([^\31]*)\31(%d+)\31')
+if u ~= unit then return done('err:stale') end
+if r ~= ACTOR and not manager then return done('err:forbidden') end
+if NOW - tonumber(t) > win then return done('err:closed') end
+-- Marked undone, the record stays: its time for the binary search, and its content for the
+-- audit chain (the report's entry covers it) and for the record.
+redis.call('LSET', ACH, id - 1, 'x' .. raw)
+redis.call('LREM', BYUNIT, -1, id)
+redis.call('ZADD', UNDONE, id, id)
+local pre = y .. '|' .. unit .. '|'
 local fields = {pre .. '*'}
-for _, c in ipairs(r.c or {}) do table.insert(fields, pre .. c) end
+for c in string.gmatch(cats, '[^,]+') do table.insert(fields, pre .. c) end
 for _, f in ipairs(fields) do
   if redis.call('HINCRBY', COUNTS, f, -1) <= 0 then redis.call('HDEL', COUNTS, f) end
 end
-audit('ach.undo', {id = tonumber(id), unit = tonumber(unit), rec = raw})
+audit('ach.undo', {id = id, unit = tonumber(unit)})
 return done(raw)
 `)
 
 // UndoReport removes a report: by its author, or a manager, within domain.UndoWindow. The
-// removed report stays readable in the audit log. Errors: domain.ErrNotFound (no such report,
+// undone report stays stored, marked (and covered by the audit chain). Errors: domain.ErrNotFound (no such report,
 // or undone already), domain.ErrForbidden (someone else's), domain.ErrClosed (too late),
-// domain.ErrStale (the button does not match the report).
+// domain.ErrStale (the button does not match the report). The report returned has no
+// reporter name.
 func (s *Store) UndoReport(ctx context.Context, chatID int64, op Op, id int64, unit int, manager bool) (domain.Achievement, bool, error) {
 	ck := rkeys.ForChat(chatID)
 	mgr := "0"
@@ -394,7 +442,7 @@ func (s *Store) UndoReport(ctx context.Context, chatID int64, op Op, id int64, u
 		mgr = "1"
 	}
 	res, err := s.Run(ctx, undoReportScript, chatID, op,
-		[]string{ck.Achievements(), ck.AchievementsByTime(), ck.AchievementsOfUnit(unit), ck.AchievementCounts()},
+		[]string{ck.Achievements(), ck.AchievementsOfUnit(unit), ck.AchievementCounts(), ck.AchievementsUndone()},
 		id, unit, mgr, domain.UndoWindow.Milliseconds())
 	if err != nil {
 		return domain.Achievement{}, false, err
@@ -402,7 +450,7 @@ func (s *Store) UndoReport(ctx context.Context, chatID int64, op Op, id int64, u
 	if err := achErr(res.Value); err != nil {
 		return domain.Achievement{}, false, err
 	}
-	a, err := decodeAchievement(strconv.FormatInt(id, 10), res.Value)
+	a, _, err := decodeAchievement(id, res.Value, nil)
 	return a, res.Dup, err
 }
 
@@ -418,38 +466,126 @@ type AchievementQuery struct {
 	Limit  int
 }
 
-// listScript counts the reports in a score range and returns one page of them, newest
-// first: KEYS[1] the sorted set, KEYS[2] the hash; ARGV min, max, offset, limit.
-var listScript = redis.NewScript(`
-local total = redis.call('ZCOUNT', KEYS[1], ARGV[1], ARGV[2])
-local ids = redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[2], ARGV[1], 'LIMIT', ARGV[3], ARGV[4])
-local out = {total}
-if #ids > 0 then
-  local recs = redis.call('HMGET', KEYS[2], unpack(ids))
-  for i, id in ipairs(ids) do
-    table.insert(out, id)
-    table.insert(out, recs[i] or '')
+// periodSearch is the Lua that finds a period in the reports' list (KEYS[1]) or in a unit's
+// list of ids, whose times are in order: span(L, from, to) returns the positions [a, b) of
+// list L whose reports' times (unix ms) are in [from, to), by binary search (nil: no bound).
+const periodSearch = `
+local ACH = KEYS[1]
+local function time_of(id)
+  return tonumber(string.match(redis.call('LINDEX', ACH, id - 1), '^x?(%d+)'))
+end
+local function span(L, from, to)
+  local n = redis.call('LLEN', L)
+  local time_at = function(i) return time_of(i + 1) end
+  if L ~= ACH then
+    time_at = function(i) return time_of(tonumber(redis.call('LINDEX', L, i))) end
+  end
+  -- The first position whose time is x or later.
+  local function first(x)
+    local lo, hi = 0, n
+    while lo < hi do
+      local mid = math.floor((lo + hi) / 2)
+      if time_at(mid) < x then lo = mid + 1 else hi = mid end
+    end
+    return lo
+  end
+  local a, b = 0, n
+  if from then a = first(from) end
+  if to then b = first(to) end
+  if b < a then b = a end
+  return a, b
+end
+`
+
+// spanScript returns, for each list KEYS[2...] (the reports' list KEYS[1] itself, or a unit's
+// list of ids), the positions [a, b) of the period ARGV[1], ARGV[2] (unix ms; empty: no bound).
+var spanScript = redis.NewScript(periodSearch + `
+local out = {}
+for i = 2, #KEYS do
+  local a, b = span(KEYS[i], tonumber(ARGV[1]), tonumber(ARGV[2]))
+  out[#out + 1] = a
+  out[#out + 1] = b
+end
+return out
+`)
+
+// listScript returns one page of the reports of a period, newest first: of the reports' list
+// (KEYS[1]) or of a unit's list of ids (KEYS[3], the reports' list again for every unit).
+// ARGV[1] and ARGV[2] are the period in unix ms (empty: no bound), ARGV[3] the offset and
+// ARGV[4] the page's length. It returns how many reports the period holds (undone ones, in
+// KEYS[2], left out), the page's length, its ids and records, then the reporters' ids and
+// their entries in the bloc's people (KEYS[4]).
+var listScript = redis.NewScript(periodSearch + `
+local UNDONE, L, PEOPLE = KEYS[2], KEYS[3], KEYS[4]
+local offset, limit = tonumber(ARGV[3]), tonumber(ARGV[4])
+local a, b = span(L, tonumber(ARGV[1]), tonumber(ARGV[2]))
+local ids, recs = {}, {}
+local total
+if L ~= ACH then
+  total = b - a
+  local top = b - 1 - offset
+  local low = math.max(a, top - limit + 1)
+  if top >= low then
+    local us = redis.call('LRANGE', L, low, top)
+    for i = #us, 1, -1 do
+      local id = tonumber(us[i])
+      ids[#ids + 1] = id
+      recs[#recs + 1] = redis.call('LINDEX', ACH, id - 1)
+    end
+  end
+else
+  local undone = {}
+  if b > a then undone = redis.call('ZRANGEBYSCORE', UNDONE, a + 1, b) end
+  total = b - a - #undone
+  -- The position of the offset-th report left counting down from b - 1: each undone report
+  -- at or above it moves it down one.
+  local top = b - 1 - offset
+  for j = #undone, 1, -1 do
+    if tonumber(undone[j]) - 1 >= top then top = top - 1 else break end
+  end
+  local low = math.max(a, top - limit + 1 - #undone)
+  if top >= low then
+    local rs = redis.call('LRANGE', ACH, low, top)
+    for i = #rs, 1, -1 do
+      if #ids >= limit then break end
+      if string.sub(rs[i], 1, 1) ~= 'x' then
+        ids[#ids + 1] = low + i
+        recs[#recs + 1] = rs[i]
+      end
+    end
+  end
+end
+local out = {total, #ids}
+local who, seen = {}, {}
+for i = 1, #ids do
+  out[#out + 1] = ids[i]
+  out[#out + 1] = recs[i]
+  local p = string.match(recs[i], '^%d+\31%d+\31[^\31]*\31([^\31]*)\31')
+  if p and not seen[p] then seen[p] = true; who[#who + 1] = p end
+end
+if #who > 0 then
+  local names = redis.call('HMGET', PEOPLE, unpack(who))
+  for i, p in ipairs(who) do
+    out[#out + 1] = p
+    out[#out + 1] = names[i] or ''
   end
 end
 return out
 `)
 
-// A report's score in the time indexes is its time in unix ms × 1000 plus its id modulo 1000,
-// so reports of the same millisecond still list newest (highest id) first. Scores stay below
-// 2^53, exact in a double.
-const scoreScale = 1000
-
-func scoreRange(from, to, before time.Time) (string, string) {
-	lo, hi := "-inf", "+inf"
+// periodArgs are a period's bounds for the scripts: from, and the earlier of to and before
+// (empty for none).
+func periodArgs(from, to, before time.Time) (string, string) {
+	lo, hi := "", ""
 	if !from.IsZero() {
-		lo = strconv.FormatInt(from.UnixMilli()*scoreScale, 10)
+		lo = strconv.FormatInt(from.UnixMilli(), 10)
 	}
 	end := to
 	if !before.IsZero() && (end.IsZero() || before.Before(end)) {
 		end = before
 	}
 	if !end.IsZero() {
-		hi = "(" + strconv.FormatInt(end.UnixMilli()*scoreScale, 10)
+		hi = strconv.FormatInt(end.UnixMilli(), 10)
 	}
 	return lo, hi
 }
@@ -458,71 +594,84 @@ func scoreRange(from, to, before time.Time) (string, string) {
 // It is one round trip.
 func (s *Store) ListAchievements(ctx context.Context, chatID int64, q AchievementQuery) ([]domain.Achievement, int, error) {
 	ck := rkeys.ForChat(chatID)
-	set := ck.AchievementsByTime()
+	list := ck.Achievements()
 	if q.Unit != 0 {
-		set = ck.AchievementsOfUnit(q.Unit)
+		list = ck.AchievementsOfUnit(q.Unit)
 	}
 	if q.Limit <= 0 {
 		q.Limit = 10
 	}
-	lo, hi := scoreRange(q.From, q.To, q.Before)
-	v, err := listScript.Run(ctx, s.rdb, []string{set, ck.Achievements()}, lo, hi, q.Offset, q.Limit).Slice()
+	lo, hi := periodArgs(q.From, q.To, q.Before)
+	v, err := listScript.Run(ctx, s.rdb, []string{ck.Achievements(), ck.AchievementsUndone(), list, ck.People()},
+		lo, hi, q.Offset, q.Limit).Slice()
 	if err != nil {
 		return nil, 0, fmt.Errorf("list achievements: %w", err)
 	}
-	if len(v) == 0 {
-		return nil, 0, nil
+	if len(v) < 2 {
+		return nil, 0, fmt.Errorf("list achievements: unexpected reply %v", v)
 	}
 	total, _ := v[0].(int64)
-	out := make([]domain.Achievement, 0, (len(v)-1)/2)
-	for i := 1; i+1 < len(v); i += 2 {
-		id, _ := v[i].(string)
-		raw, _ := v[i+1].(string)
-		if raw == "" {
-			continue
-		}
-		a, err := decodeAchievement(id, raw)
+	n, _ := v[1].(int64)
+	items := v[2:]
+	if int64(len(items)) < 2*n {
+		return nil, 0, fmt.Errorf("list achievements: unexpected reply %v", v)
+	}
+	people := map[string]string{}
+	for i := 2 * n; i+1 < int64(len(items)); i += 2 {
+		p, _ := items[i].(string)
+		people[p], _ = items[i+1].(string)
+	}
+	out := make([]domain.Achievement, 0, n)
+	for i := int64(0); i < n; i++ {
+		id, _ := items[2*i].(int64)
+		raw, _ := items[2*i+1].(string)
+		a, ok, err := decodeAchievement(id, raw, people)
 		if err != nil {
 			return nil, 0, err
 		}
-		out = append(out, a)
+		if ok {
+			out = append(out, a)
+		}
 	}
 	return out, int(total), nil
 }
 
 // YearAchievements returns every report of a period (the export's year), oldest first, in
-// two round trips (the ids, then the records in chunks through one pipeline).
+// two round trips (the period's positions, then the records in chunks and the bloc's people
+// through one pipeline).
 func (s *Store) YearAchievements(ctx context.Context, chatID int64, from, to time.Time) ([]domain.Achievement, error) {
 	ck := rkeys.ForChat(chatID)
-	lo, hi := scoreRange(from, to, time.Time{})
-	ids, err := s.rdb.ZRangeByScore(ctx, ck.AchievementsByTime(), &redis.ZRangeBy{Min: lo, Max: hi}).Result()
-	if err != nil {
-		return nil, fmt.Errorf("achievements of the year: %w", err)
+	lo, hi := periodArgs(from, to, time.Time{})
+	r, err := spanScript.Run(ctx, s.rdb, []string{ck.Achievements(), ck.Achievements()}, lo, hi).Int64Slice()
+	if err != nil || len(r) != 2 {
+		return nil, fmt.Errorf("achievements of the year: %v %w", r, err)
 	}
-	if len(ids) == 0 {
+	a, b := r[0], r[1]
+	if b <= a {
 		return nil, nil
 	}
 	const chunk = 1000
 	pipe := s.rdb.Pipeline()
-	var cmds []*redis.SliceCmd
-	for i := 0; i < len(ids); i += chunk {
-		cmds = append(cmds, pipe.HMGet(ctx, ck.Achievements(), ids[i:min(i+chunk, len(ids))]...))
+	var cmds []*redis.StringSliceCmd
+	for i := a; i < b; i += chunk {
+		cmds = append(cmds, pipe.LRange(ctx, ck.Achievements(), i, min(i+chunk, b)-1))
 	}
+	people := pipe.HGetAll(ctx, ck.People())
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("achievements of the year: %w", err)
 	}
-	out := make([]domain.Achievement, 0, len(ids))
-	for ci, cmd := range cmds {
-		for j, v := range cmd.Val() {
-			raw, ok := v.(string)
-			if !ok {
-				continue // undone between the two reads
-			}
-			a, err := decodeAchievement(ids[ci*chunk+j], raw)
+	out := make([]domain.Achievement, 0, b-a)
+	id := a
+	for _, cmd := range cmds {
+		for _, raw := range cmd.Val() {
+			id++
+			ach, ok, err := decodeAchievement(id, raw, people.Val())
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, a)
+			if ok {
+				out = append(out, ach)
+			}
 		}
 	}
 	return out, nil

@@ -173,16 +173,24 @@ func TestReportListUndo(t *testing.T) {
 	if _, err := s.Achievement(ctx, chat, "2"); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("undone report still readable: %v", err)
 	}
-	// The undone report stays in the audit trail, and the chain holds.
+	// The undo is in the audit trail; the undone report stays stored, marked, under the
+	// chain (its entry refers to it), and the chain holds.
 	entries, _ := s.RecentAudit(ctx, chat, 20)
-	found := false
-	for _, e := range entries {
-		if e.Kind == "ach.undo" && strings.Contains(fmt.Sprint(e.Data["rec"]), "Hồ Chí Minh") {
-			found = true
+	var undo, reported *AuditEntry
+	for i, e := range entries {
+		if e.Kind == "ach.undo" && fmt.Sprint(e.Data["id"]) == "2" {
+			undo = &entries[i]
+		}
+		if e.Kind == "ach.report" && fmt.Sprint(e.Data["id"]) == "2" {
+			reported = &entries[i]
 		}
 	}
-	if !found {
-		t.Fatal("undo not in the audit log with its text")
+	if undo == nil || undo.Actor != ps[1].ID || reported == nil || reported.Actor != ps[1].ID ||
+		fmt.Sprint(reported.Data["unit"]) != "2" || !strings.HasSuffix(reported.Body, a2.Text) {
+		t.Fatalf("audit of report #2 and its undo: %+v %+v", reported, undo)
+	}
+	if raw, _ := s.rdb.LIndex(ctx, rkeys.ForChat(chat).Achievements(), 1).Result(); !strings.HasPrefix(raw, "x") || !strings.HasSuffix(raw, a2.Text) {
+		t.Fatalf("undone record: %q", raw)
 	}
 	if _, _, err := s.VerifyAudit(ctx, chat); err != nil {
 		t.Fatal(err)
@@ -211,7 +219,7 @@ func TestReportRateLimit(t *testing.T) {
 	// Ten minutes after the first, one slot is free again.
 	clk.Advance(domain.ReportRateWindow - time.Duration(domain.ReportRateMax)*10*time.Second + time.Second)
 	report(t, s, 2102, ps[0], 1, "Lại được")
-	ttl := s.rdb.PTTL(context.Background(), rkeys.ForChat(chat).ReportRate(ps[0].ID)).Val()
+	ttl := s.rdb.PTTL(context.Background(), rkeys.ForChat(chat).ReportRate()).Val()
 	if ttl <= 0 || ttl > domain.ReportRateWindow {
 		t.Fatalf("rate key ttl %v", ttl)
 	}
@@ -359,8 +367,8 @@ func BenchmarkReportMemory(b *testing.B) {
 		after := usedMemory(b, s)
 		b.ReportMetric(float64(after-before)/10, "bytes/1000reports")
 		ck := rkeys.ForChat(chat)
-		b.ReportMetric(keyMemory(s, ck.Achievements())/10, "reports-hash-bytes/1000")
-		idx := keyMemory(s, ck.AchievementsByTime())
+		b.ReportMetric(keyMemory(s, ck.Achievements())/10, "reports-list-bytes/1000")
+		idx := 0.0
 		for u := 1; u <= 7; u++ {
 			idx += keyMemory(s, ck.AchievementsOfUnit(u))
 		}
@@ -484,11 +492,11 @@ func TestReportAsMember(t *testing.T) {
 		t.Fatalf("a stale hint took %d round trips", n)
 	}
 	// Refusals: not a member (nothing recorded), no bloc.
-	n0, _ := s.rdb.HLen(ctx, rkeys.ForChat(chat).Achievements()).Result()
+	n0, _ := s.rdb.LLen(ctx, rkeys.ForChat(chat).Achievements()).Result()
 	if _, err := s.ReportAsMember(ctx, chat, Op{UpdateID: 2007, Actor: 99}, domain.Person{ID: 99, Name: "Khách"}, r3.Hint, parse("Tôi không là thành viên")); !errors.Is(err, domain.ErrNotLinked) {
 		t.Fatalf("a stranger's report: %v", err)
 	}
-	if n1, _ := s.rdb.HLen(ctx, rkeys.ForChat(chat).Achievements()).Result(); n1 != n0 {
+	if n1, _ := s.rdb.LLen(ctx, rkeys.ForChat(chat).Achievements()).Result(); n1 != n0 {
 		t.Fatalf("a refused report was recorded: %d → %d", n0, n1)
 	}
 	if _, err := s.ReportAsMember(ctx, -777, Op{UpdateID: 2008, Actor: ps[0].ID}, ps[0], ReportHint{}, parse("Không có khối")); !errors.Is(err, domain.ErrNoBloc) {

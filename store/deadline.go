@@ -302,21 +302,22 @@ func (s *Store) Deadlines(ctx context.Context, chatID int64) ([]Deadline, error)
 // ReportCounts returns how many achievements each unit reported in [from, to), in one round
 // trip (units with none are in the map with 0).
 func (s *Store) ReportCounts(ctx context.Context, chatID int64, units []int, from, to time.Time) (map[int]int, error) {
-	ck := rkeys.ForChat(chatID)
-	lo, hi := scoreRange(from, to, time.Time{}) // the achievements' own score encoding
-	pipe := s.rdb.Pipeline()
-	cmds := make([]*redis.IntCmd, len(units))
-	for i, u := range units {
-		cmds[i] = pipe.ZCount(ctx, ck.AchievementsOfUnit(u), lo, hi)
-	}
-	if len(units) > 0 {
-		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-			return nil, fmt.Errorf("report counts: %w", err)
-		}
-	}
 	out := make(map[int]int, len(units))
+	if len(units) == 0 {
+		return out, nil
+	}
+	ck := rkeys.ForChat(chatID)
+	keys := []string{ck.Achievements()}
+	for _, u := range units {
+		keys = append(keys, ck.AchievementsOfUnit(u))
+	}
+	lo, hi := periodArgs(from, to, time.Time{})
+	v, err := spanScript.Run(ctx, s.rdb, keys, lo, hi).Int64Slice()
+	if err != nil || len(v) != 2*len(units) {
+		return nil, fmt.Errorf("report counts: %v %w", v, err)
+	}
 	for i, u := range units {
-		out[u] = int(cmds[i].Val())
+		out[u] = int(v[2*i+1] - v[2*i])
 	}
 	return out, nil
 }

@@ -67,6 +67,14 @@ func (o Op) idem() string {
 // hours old), so a result is kept at least an hour (Telegram redelivers within minutes) and
 // at most 5,000 are. That costs an update three commands (HMGET, HGET, HSET) where an order
 // list and its trimming cost five to eight, and it needs no second structure per result.
+//
+// Audit: each entry's hash is sha1(previous hash + "\n" + body), the chain's head (in full)
+// is the bloc's audit_head, and the entry keeps the first 8 hex digits of its own hash only:
+// VerifyAudit recomputes the chain from the bodies, checks each prefix and the head. The body
+// is "<unix ms> <kind> <actor> <data as JSON>"; an entry's number is its position.
+// audit_entry(entry, body) appends an entry that stores something else than its body: a
+// report's entry is "@<id>" and its body "@<id> <the report's record>" (audit.go), so the
+// record is not stored twice and the chain covers it.
 const prelude = `
 local IDEM = ARGV[1]
 local NOW = tonumber(ARGV[2])
@@ -82,14 +90,16 @@ if IDEM ~= '0' then
     if old then return {1, old} end
   end
 end
-local function audit(kind, data)
+local function audit_entry(entry, body)
   local head = redis.call('HGET', BLOC, 'audit_head') or ''
-  local n = redis.call('HINCRBY', BLOC, 'audit_n', 1)
-  local body = cjson.encode({n = n, t = NOW, k = kind, a = ACTOR, d = data})
   local h = redis.sha1hex(head .. '\n' .. body)
   redis.call('HSET', BLOC, 'audit_head', h)
-  redis.call('RPUSH', AUDIT, h .. ' ' .. head .. ' ' .. body)
+  redis.call('RPUSH', AUDIT, string.sub(h, 1, 8) .. ' ' .. entry)
   return h
+end
+local function audit(kind, data)
+  local body = ARGV[2] .. ' ' .. kind .. ' ' .. ACTOR .. ' ' .. cjson.encode(data)
+  return audit_entry(body, body)
 end
 local function done(res)
   if IDEM ~= '0' then

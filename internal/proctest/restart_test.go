@@ -91,7 +91,7 @@ func TestKillMidStreamAppliesEachUpdateOnce(t *testing.T) {
 	lines, _ := rdb.LRange(ctx, rkeys.ForChat(g.ID).Audit(), 0, -1).Result()
 	perUser := map[string]int{}
 	for _, l := range lines {
-		if strings.Contains(l, `"k":"member.request"`) {
+		if strings.Contains(l, " member.request ") { // "<hash> <ms> <kind> <actor> <data>"
 			i := strings.Index(l, `"person":"`)
 			j := strings.Index(l[i+10:], `"`)
 			perUser[l[i+10:i+10+j]]++
