@@ -142,7 +142,8 @@ func (c Chat) ClosedPollsOrder() string { return c.k("polls:q") }
 
 // Achievements is a list: element n-1 is report n (ids are the list's positions, so id order
 // is time order), "<unix ms>\x1f<unit>\x1f<categories, comma-separated>\x1f<reporter id>\x1f
-// <year>\x1f[<file id>\x1f<file kind>\x1f<file name>\x1f]<text>"; an undone report stays,
+// <year>\x1f[<file id>\x1f<file kind>\x1f<file name>\x1f]<text>" (the text in a compact form of
+// Vietnamese, store/vntext.go); an undone report stays,
 // marked with a leading "x", so later positions and the time order stay. The audit log's
 // entry of a report refers to its record, which is part of the hash chain.
 func (c Chat) Achievements() string { return c.k("ach") }

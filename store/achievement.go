@@ -39,12 +39,12 @@ import (
 // people (the name the person has now), so /forget_me removes it from the reports too, which
 // then show the person's numeric id.
 
-// recSep separates a report record's fields (a control character: ParseReport removes them
-// from texts, and reportArgs from every field it stores).
+// recSep separates a report record's fields: a control character, which the text's stored
+// form never holds (vntext.go) and reportArgs removes from the other fields.
 const recSep = "\x1f"
 
-// A report record: "<ms>␟<unit>␟<categories>␟<reporter id>␟<year>␟[<file id>␟<kind>␟<name>␟]<text>";
-// an undone report's has an "x" in front.
+// A report record: "<ms>␟<unit>␟<categories>␟<reporter id>␟<year>␟[<file id>␟<kind>␟<name>␟]<text>",
+// the text in the compact form of encodeText; an undone report's has an "x" in front.
 const (
 	recFields         = 6 // without evidence
 	recFieldsEvidence = 9 // with evidence
@@ -64,7 +64,7 @@ func decodeAchievement(id int64, raw string, people map[string]string) (a domain
 	pid, _ := strconv.ParseInt(f[3], 10, 64)
 	year, _ := strconv.Atoi(f[4])
 	a = domain.Achievement{ID: id, Unit: unit, Reporter: domain.Person{ID: pid}, At: time.UnixMilli(ms), Year: year,
-		Text: f[len(f)-1]}
+		Text: decodeText(f[len(f)-1])}
 	if f[2] != "" {
 		a.Categories = strings.Split(f[2], ",")
 	} else {
@@ -333,7 +333,7 @@ func (s *Store) reportArgs(unit int, reporter domain.Person, loc *time.Location,
 		fileID = recField(e.FileID)
 		rest = append(rest, fileID, recField(e.Kind), recField(e.Name))
 	}
-	rest = append(rest, recField(r.Text))
+	rest = append(rest, encodeText(r.Text)) // vntext.go
 	known, other := domain.ResolveTags(r.Tags)
 	type tagArg struct {
 		K string `json:"k,omitempty"`

@@ -186,10 +186,10 @@ func TestReportListUndo(t *testing.T) {
 		}
 	}
 	if undo == nil || undo.Actor != ps[1].ID || reported == nil || reported.Actor != ps[1].ID ||
-		fmt.Sprint(reported.Data["unit"]) != "2" || !strings.HasSuffix(reported.Body, a2.Text) {
+		fmt.Sprint(reported.Data["unit"]) != "2" || !strings.HasSuffix(reported.Body, encodeText(a2.Text)) {
 		t.Fatalf("audit of report #2 and its undo: %+v %+v", reported, undo)
 	}
-	if raw, _ := s.rdb.LIndex(ctx, rkeys.ForChat(chat).Achievements(), 1).Result(); !strings.HasPrefix(raw, "x") || !strings.HasSuffix(raw, a2.Text) {
+	if raw, _ := s.rdb.LIndex(ctx, rkeys.ForChat(chat).Achievements(), 1).Result(); !strings.HasPrefix(raw, "x") || !strings.HasSuffix(raw, encodeText(a2.Text)) {
 		t.Fatalf("undone record: %q", raw)
 	}
 	if _, _, err := s.VerifyAudit(ctx, chat); err != nil {
