@@ -15,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"thiduabot/internal/testbot"
+	"thiduabot/rkeys"
 	"thiduabot/store"
 	"thiduabot/telegramsim"
 )
@@ -556,4 +557,59 @@ func TestAchievementsMore(t *testing.T) {
 	}
 	r = env.Say(P[0], "/summary")
 	achMust(t, "english summary", r.Text, "Achievements in 2024", "By unit", "By category", "No report in 2024 yet")
+}
+
+// /lichsu shows each entry's 8 hex digits and the chain's head, reports by number and unit;
+// changing a report's text in Redis breaks the chain (its entry covers the record). A person
+// who deletes their data is shown by their id in the reports they made.
+func TestAchievementsHistoryAndPrivacy(t *testing.T) {
+	env := testbot.New(t)
+	env.SetupBloc()
+	ctx, st, P, chat := context.Background(), env.App.Store, env.People, env.Group.ID
+	rdb, ck := env.Redis.Client(t), rkeys.ForChat(chat)
+
+	r := env.Say(P[0], "/baocao Hỗ trợ 70 triệu đồng xây dựng nông thôn mới #an_sinh")
+	id := achRecordedID(t, r)
+	env.Say(P[1], "/baocao Hội thi tìm hiểu pháp luật #hoi_thi")
+	h := env.Say(P[2], "/lichsu 5")
+	head, err := st.AuditHead(ctx, chat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	achMust(t, "/lichsu", h.Text, "mã chuỗi: "+head[:10]+")", fmt.Sprintf("báo cáo thành tích #%d của %s", id, env.Units[0]),
+		fmt.Sprintf("báo cáo thành tích #%d của %s", id+1, env.Units[1]))
+	lines := regexp.MustCompile(`(?m)^([0-9a-f]+) \d\d/\d\d/\d{4}`).FindAllStringSubmatch(h.Text, -1)
+	if len(lines) != 5 {
+		t.Fatalf("/lichsu 5 shows %d entries:\n%s", len(lines), h.Text)
+	}
+	for _, l := range lines {
+		if len(l[1]) != 8 {
+			t.Fatalf("an entry's hash shown as %q:\n%s", l[1], h.Text)
+		}
+	}
+	if lines[0][1] != head[:8] {
+		t.Fatalf("the newest entry shows %q, the head is %q", lines[0][1], head)
+	}
+	achMust(t, "/lichsu kiemtra", env.Say(P[2], "/lichsu kiemtra").Text, "toàn vẹn")
+
+	// /forget_me: the reports stay, with the person's id instead of their name.
+	ask := env.Say(P[0], "/xoadulieu")
+	env.Press(P[0], ask, "🗑 Xoá dữ liệu của tôi")
+	env.WaitBot(func(x telegramsim.Message) bool { return x.ID == ask.ID && len(x.Buttons) == 0 })
+	list := env.Say(P[1], "/thanhtich")
+	achMust(t, "list after /forget_me", list.Text, strconv.FormatInt(P[0].ID, 10), P[1].FirstName)
+	if strings.Contains(list.Text, P[0].FirstName) {
+		t.Fatalf("a forgotten person's name is still shown:\n%s", list.Text)
+	}
+	if a, err := st.Achievement(ctx, chat, strconv.Itoa(id)); err != nil || a.Reporter.ID != P[0].ID || a.Reporter.Name != "" {
+		t.Fatalf("report of a forgotten person: %+v %v", a, err)
+	}
+
+	// Someone edits a report in Redis: the chain says so.
+	raw, err := rdb.LIndex(ctx, ck.Achievements(), int64(id-1)).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb.LSet(ctx, ck.Achievements(), int64(id-1), strings.Replace(raw, "70", "90", 1))
+	achMust(t, "/lichsu kiemtra after an edit", env.Say(P[2], "/lichsu kiemtra").Text, "bị lỗi", "does not match")
 }

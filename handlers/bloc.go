@@ -381,16 +381,25 @@ func (h *Bloc) history(ctx context.Context, c *bot.Context) error {
 		} else if e.Actor != 0 {
 			who = strconv.FormatInt(e.Actor, 10)
 		}
-		fmt.Fprintf(&s, "\n<code>%s</code> %s · %s · %s", shortHash(e.Hash), e.At.In(loc).Format("02/01/2006 15:04"),
+		fmt.Fprintf(&s, "\n<code>%s</code> %s · %s · %s", entryHash(e.Hash), e.At.In(loc).Format("02/01/2006 15:04"),
 			auditText(c, b, e), who)
 	}
 	c.Reply(s.String())
 	return nil
 }
 
+// shortHash is the chain's head as /history shows it (the newest entry's hash, in full).
 func shortHash(h string) string {
 	if len(h) > 10 {
 		return h[:10]
+	}
+	return h
+}
+
+// entryHash is an entry's hash as /history shows it: the 8 hex digits an entry keeps of it.
+func entryHash(h string) string {
+	if len(h) > 8 {
+		return h[:8]
 	}
 	return h
 }

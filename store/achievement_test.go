@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -501,5 +503,202 @@ func TestReportAsMember(t *testing.T) {
 	}
 	if _, err := s.ReportAsMember(ctx, -777, Op{UpdateID: 2008, Actor: ps[0].ID}, ps[0], ReportHint{}, parse("Không có khối")); !errors.Is(err, domain.ErrNoBloc) {
 		t.Fatalf("no bloc: %v", err)
+	}
+}
+
+// achModelEntry is what a test expects of one report.
+type achModelEntry struct {
+	id     int64
+	unit   int
+	at     time.Time
+	undone bool
+}
+
+// Reports spread over months, some in the same millisecond, some undone; every page of every
+// period (months, quarters and years in two time zones, with and without a unit, with an
+// anchor) and every count match a model of them. Periods meet at midnight in the zone they
+// are read in, whatever zone the reports were made in.
+func TestReportPeriodsAndUndoneAgainstModel(t *testing.T) {
+	srv := redistest.Start(t)
+	start := time.Date(2023, 12, 30, 23, 0, 0, 0, ict)
+	clk := clock.NewFake(start)
+	s := New(srv.Client(t), clk)
+	ctx := context.Background()
+	setupBloc(t, s)
+	ps := reporters(t, s)
+	rng := rand.New(rand.NewSource(7))
+	london, _ := time.LoadLocation("Europe/London")
+	// The reports' times: random ones over half a year, some in the same millisecond, and a
+	// minute either side of midnight at the turn of months, quarters and the year in each zone.
+	var times []time.Time
+	for i := 0; i < 70; i++ {
+		at := start.Add(time.Duration(rng.Int63n(int64(183 * 24 * time.Hour)))).Truncate(time.Millisecond)
+		times = append(times, at)
+		if i%6 == 0 {
+			times = append(times, at)
+		}
+	}
+	for _, loc := range []*time.Location{ict, london} {
+		for _, mid := range []time.Time{time.Date(2024, 1, 1, 0, 0, 0, 0, loc), time.Date(2024, 2, 1, 0, 0, 0, 0, loc),
+			time.Date(2024, 4, 1, 0, 0, 0, 0, loc), time.Date(2024, 5, 1, 0, 0, 0, 0, loc)} {
+			times = append(times, mid.Add(-time.Minute), mid, mid.Add(time.Minute))
+		}
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
+	var model []achModelEntry
+	for i, at := range times {
+		clk.Set(at)
+		u := rng.Intn(7)
+		res := report(t, s, int64(9000+i), ps[u], u+1, fmt.Sprintf("Báo cáo %d tháng %s #an_sinh", i, at.In(ict).Format("01")))
+		if res.ID != int64(len(model)+1) || !res.At.Equal(at) {
+			t.Fatalf("report %d at %v: %+v", i, at, res)
+		}
+		model = append(model, achModelEntry{id: res.ID, unit: u + 1, at: res.At})
+		if rng.Intn(5) == 0 { // undo one of the last few, if still allowed
+			k := len(model) - 1 - rng.Intn(min(3, len(model)))
+			m := &model[k]
+			_, _, err := s.UndoReport(ctx, chat, Op{UpdateID: int64(9500 + i), Actor: ps[m.unit-1].ID}, m.id, m.unit, false)
+			switch {
+			case err == nil:
+				if m.undone {
+					t.Fatalf("#%d undone twice", m.id)
+				}
+				m.undone = true
+			case errors.Is(err, domain.ErrNotFound) && m.undone, errors.Is(err, domain.ErrClosed):
+			default:
+				t.Fatalf("undo #%d: %v", m.id, err)
+			}
+		}
+	}
+	end := clk.Now().Add(time.Millisecond)
+	type period struct {
+		name     string
+		from, to time.Time
+	}
+	periods := []period{{name: "all"}}
+	for _, loc := range []*time.Location{ict, london} {
+		for y := 2023; y <= 2025; y++ {
+			p := domain.Period{Kind: domain.PeriodYear, Year: y}
+			f, to := p.Range(loc)
+			periods = append(periods, period{p.Code() + "@" + loc.String(), f, to})
+			for q := 1; q <= 4; q++ {
+				p := domain.Period{Kind: domain.PeriodQuarter, Year: y, Quarter: q}
+				f, to := p.Range(loc)
+				periods = append(periods, period{p.Code() + "@" + loc.String(), f, to})
+			}
+			for mo := 1; mo <= 12; mo++ {
+				p := domain.Period{Kind: domain.PeriodMonth, Year: y, Month: mo}
+				f, to := p.Range(loc)
+				periods = append(periods, period{p.Code() + "@" + loc.String(), f, to})
+			}
+		}
+	}
+	want := func(unit int, from, to, before time.Time) []int64 {
+		var ids []int64
+		for i := len(model) - 1; i >= 0; i-- {
+			m := model[i]
+			if m.undone || (unit != 0 && m.unit != unit) || (!from.IsZero() && m.at.Before(from)) ||
+				(!to.IsZero() && !m.at.Before(to)) || (!before.IsZero() && !m.at.Before(before)) {
+				continue
+			}
+			ids = append(ids, m.id)
+		}
+		return ids
+	}
+	checked := 0
+	for _, p := range periods {
+		for _, unit := range []int{0, 1, 4} {
+			for _, before := range []time.Time{{}, end, model[len(model)/2].at} {
+				exp := want(unit, p.from, p.to, before)
+				for off := 0; off == 0 || off < len(exp)+3; off += 4 {
+					items, total, err := s.ListAchievements(ctx, chat, AchievementQuery{Unit: unit, From: p.from, To: p.to, Before: before, Offset: off, Limit: 4})
+					if err != nil {
+						t.Fatal(err)
+					}
+					var got []int64
+					for _, a := range items {
+						got = append(got, a.ID)
+						if m := model[a.ID-1]; a.Unit != m.unit || !a.At.Equal(m.at) || a.Reporter.Name != ps[m.unit-1].Name {
+							t.Fatalf("#%d read back as %+v, want %+v", a.ID, a, m)
+						}
+					}
+					page := exp[min(off, len(exp)):min(off+4, len(exp))]
+					if total != len(exp) || fmt.Sprint(got) != fmt.Sprint(page) {
+						t.Fatalf("%s unit %d before %v offset %d: %d %v, want %d %v", p.name, unit, before, off, total, got, len(exp), page)
+					}
+					checked++
+				}
+			}
+		}
+		if p.name == "all" {
+			continue
+		}
+		year, err := s.YearAchievements(ctx, chat, p.from, p.to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exp := want(0, p.from, p.to, time.Time{})
+		if len(year) != len(exp) {
+			t.Fatalf("%s: %d reports for the export, want %d", p.name, len(year), len(exp))
+		}
+		for i, a := range year {
+			if a.ID != exp[len(exp)-1-i] {
+				t.Fatalf("%s: export's report %d is #%d, want #%d", p.name, i, a.ID, exp[len(exp)-1-i])
+			}
+		}
+		counts, err := s.ReportCounts(ctx, chat, []int{1, 2, 3, 4, 5, 6, 7}, p.from, p.to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for u := 1; u <= 7; u++ {
+			if counts[u] != len(want(u, p.from, p.to, time.Time{})) {
+				t.Fatalf("%s: unit %d counted %d, want %d", p.name, u, counts[u], len(want(u, p.from, p.to, time.Time{})))
+			}
+		}
+	}
+	undone := 0
+	for _, m := range model {
+		if m.undone {
+			undone++
+			if _, err := s.Achievement(ctx, chat, strconv.FormatInt(m.id, 10)); !errors.Is(err, domain.ErrNotFound) {
+				t.Fatalf("undone #%d still readable: %v", m.id, err)
+			}
+		}
+	}
+	if undone < 5 || checked < 1000 {
+		t.Fatalf("the model is too thin: %d undone, %d pages checked", undone, checked)
+	}
+	// The counters of the year match too.
+	counts, _, _ := s.AchievementCounts(ctx, chat, 2024)
+	f, to := domain.Period{Kind: domain.PeriodYear, Year: 2024}.Range(ict)
+	for u := 1; u <= 7; u++ {
+		if n := len(want(u, f, to, time.Time{})); counts[strconv.Itoa(u)+"|*"] != n {
+			t.Fatalf("unit %d: counter %d, want %d", u, counts[strconv.Itoa(u)+"|*"], n)
+		}
+	}
+	if _, _, err := s.VerifyAudit(ctx, chat); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A report's time is never before the report before it (another replica's clock may be
+// behind): ids stay in time order, which the period search relies on.
+func TestReportTimeNeverGoesBack(t *testing.T) {
+	s, clk := newStore(t)
+	setupBloc(t, s)
+	ps := reporters(t, s)
+	first := report(t, s, 10, ps[0], 1, "Đồng hồ chạy trước")
+	behind := New(s.rdb, clock.NewFake(clk.Now().Add(-5*time.Second))) // a replica whose clock is behind
+	r, _ := domain.ParseReport("Đồng hồ chạy sau")
+	second, err := behind.Report(context.Background(), chat, Op{UpdateID: 11, Actor: ps[1].ID}, 2, ps[1], ict, r)
+	if err != nil || second.ID != 2 || !second.At.Equal(first.At) {
+		t.Fatalf("second report: %+v %v; the first at %v", second, err, first.At)
+	}
+	if got, err := s.Achievement(context.Background(), chat, "2"); err != nil || !got.At.Equal(first.At) {
+		t.Fatalf("stored: %+v %v", got, err)
+	}
+	clk.Advance(time.Second)
+	if third := report(t, s, 12, ps[2], 3, "Rồi tiếp"); !third.At.Equal(clk.Now()) {
+		t.Fatalf("third report at %v, now %v", third.At, clk.Now())
 	}
 }
