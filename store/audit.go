@@ -179,6 +179,11 @@ func (s *Store) RecentAudit(ctx context.Context, chatID int64, n int) ([]AuditEn
 	out := make([]AuditEntry, 0, count)
 	for i := count - 1; i >= 0; i-- {
 		e, err := parseAudit(lines[2*i], lines[2*i+1])
+		if hash, ref, ok := strings.Cut(lines[2*i], " @"); err != nil && ok {
+			// A report's entry whose record is missing or broken: shown by its number
+			// (VerifyAudit says what is wrong).
+			e, err = AuditEntry{Kind: "ach.report", Hash: hash, Data: map[string]any{"id": json.Number(ref)}}, nil
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -136,8 +136,11 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 	// An undone report's text changed: covered all the same.
 	s.rdb.LSet(ctx, ck.Achievements(), 1, replaceLast(reports[1], "an_sinh", "an_xinh"))
 	expect("changed undone report", fmt.Sprintf("audit entry %d does not match", refOf(2)))
-	// A report dropped from the end.
+	// A report dropped from the end: /history still reads its entry.
 	s.rdb.RPop(ctx, ck.Achievements())
+	if es, err := s.RecentAudit(ctx, chat, 20); err != nil || len(es) != len(lines) || fmt.Sprint(es[len(es)-refOf(4)].Data["id"]) != "4" {
+		t.Fatalf("recent entries without report 4: %v", err)
+	}
 	expect("removed report", fmt.Sprintf("audit entry %d: audit: report 4 is missing", refOf(4)))
 	// The newest entry dropped: every prefix matches, the head does not.
 	s.rdb.RPop(ctx, ck.Audit())
