@@ -1,6 +1,7 @@
 package telegramsim
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -114,6 +115,8 @@ type Sim struct {
 	srv       *http.Server
 	url       string
 	done      chan struct{}
+	ctx       context.Context // canceled by Close (webhook deliveries)
+	cancelCtx context.CancelFunc
 	closeOnce sync.Once
 	wg        sync.WaitGroup
 }
@@ -168,6 +171,7 @@ func New(opts Options) *Sim {
 		subs:         make(map[int]*subscriber),
 		done:         make(chan struct{}),
 	}
+	s.ctx, s.cancelCtx = context.WithCancel(context.Background())
 	s.stats.Requests = make(map[string]int)
 	s.stats.Errors = make(map[string]int)
 	s.bot = newUser(&User{ID: opts.BotID, FirstName: opts.BotName, Username: opts.BotUsername, IsBot: true, s: s})
@@ -203,6 +207,7 @@ func (s *Sim) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		close(s.done)
+		s.cancelCtx()
 		s.mu.Lock()
 		srv := s.srv
 		if s.wh != nil {

@@ -226,19 +226,10 @@ func (s *Sim) runWebhook(wh *webhook) {
 // carrying a method call (Telegram's "reply to the webhook") is executed.
 func (s *Sim) deliver(wh *webhook, e *entry, target string) {
 	defer s.wg.Done()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		select {
-		case <-s.done:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	var failure string
 	var reply []byte
 	var replyType string
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(e.body))
+	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, target, bytes.NewReader(e.body)) // Close cancels it
 	if err != nil {
 		failure = err.Error()
 	} else {
