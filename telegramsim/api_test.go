@@ -693,3 +693,35 @@ func TestEntitiesOfSentAndEditedHTML(t *testing.T) {
 	_, err := bot.Send(e)
 	apiErr(t, err, 400, "Bad Request: message is not modified")
 }
+
+// TestCallsAcrossChunks checks the call log past its first chunks.
+func TestCallsAcrossChunks(t *testing.T) {
+	s := New(Options{Token: testToken})
+	defer s.Close()
+	h := s.Handler()
+	const n = 2*callChunk + 10
+	for i := range n {
+		method := "getMe"
+		if i%3 == 0 {
+			method = "getMyCommands"
+		}
+		r, _ := http.NewRequest(http.MethodGet, "/bot"+testToken+"/"+method+"?i="+fmt.Sprint(i), nil)
+		h.ServeHTTP(&recorder{header: http.Header{}}, r)
+	}
+	all := s.Calls("")
+	if len(all) != n {
+		t.Fatalf("%d calls, want %d", len(all), n)
+	}
+	for i, c := range all {
+		if c.Params["i"] != fmt.Sprint(i) {
+			t.Fatalf("call %d has i=%s", i, c.Params["i"])
+		}
+	}
+	cmds := s.Calls("getmycommands")
+	if len(cmds) != (n+2)/3 || cmds[len(cmds)-1].Params["i"] != fmt.Sprint((n-1)/3*3) {
+		t.Errorf("getMyCommands calls: %d, last %v", len(cmds), cmds[len(cmds)-1].Params)
+	}
+	if New(Options{}).Calls("") != nil {
+		t.Error("no calls: want nil")
+	}
+}

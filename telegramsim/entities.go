@@ -274,6 +274,27 @@ type formatted struct {
 // formatText applies parse_mode (or explicit entities) the way sendMessage and
 // friends do, and checks the length limit. what is "text" or "caption".
 func (s *Sim) formatText(raw, parseMode, entitiesJSON string, caption bool) (formatted, error) {
+	scratch := entityScratchPool.Get().(*[]Entity)
+	defer entityScratchPool.Put(scratch)
+	f, err := s.formatInto(scratch, raw, parseMode, entitiesJSON, caption)
+	work := f.entities
+	if cap(work) > cap(*scratch) {
+		*scratch = work[:0] // merging grew it: keep the larger array for next time
+	}
+	// The message keeps its entities: an array of their size, not the working one.
+	if len(work) > 0 {
+		f.entities = append(make([]Entity, 0, len(work)), work...)
+	} else {
+		f.entities = nil
+	}
+	return f, err
+}
+
+// entityScratchPool holds arrays that parseHTML builds entities in.
+var entityScratchPool = sync.Pool{New: func() any { return new([]Entity) }}
+
+// formatInto is formatText; HTML entities are built in *scratch.
+func (s *Sim) formatInto(scratch *[]Entity, raw, parseMode, entitiesJSON string, caption bool) (formatted, error) {
 	if !utf8.ValidString(raw) {
 		if caption {
 			return formatted{}, badRequest("caption must be encoded in UTF-8")
@@ -292,10 +313,11 @@ func (s *Sim) formatText(raw, parseMode, entitiesJSON string, caption bool) (for
 			f.entities = ents
 		}
 	case "html":
-		text, ents, err := parseHTML(raw, !s.opts.LenientHTMLEntities)
+		text, ents, err := parseHTMLInto((*scratch)[:0], raw, !s.opts.LenientHTMLEntities)
 		if err != nil {
 			return formatted{}, badRequest("can't parse entities: %s", err.Error())
 		}
+		*scratch = ents[:0] // keep what it grew to
 		f.text, f.entities, f.html = text, ents, raw
 	case "markdown", "markdownv2":
 		// Not simulated: the text is kept as sent, without entities.

@@ -115,7 +115,7 @@ func (s *Sim) Calls(method string) []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if method == "" {
-		return append([]Call(nil), s.calls...)
+		return s.calls.all()
 	}
 	if name, fn := lookupMethod(method); fn != nil {
 		method = name
@@ -123,7 +123,7 @@ func (s *Sim) Calls(method string) []Call {
 	idx := s.callsBy[method]
 	out := make([]Call, len(idx))
 	for i, k := range idx {
-		out[i] = s.calls[k]
+		out[i] = s.calls.at(k)
 	}
 	return out
 }
@@ -137,4 +137,38 @@ func (s *Sim) Stats() Stats {
 	st.Errors = maps.Clone(s.stats.Errors)
 	st.UpdatesPending = s.pendingLocked()
 	return st
+}
+
+// callLog keeps every call the bot made, in chunks: adding one never copies the others
+// (a benchmark makes hundreds of thousands).
+type callLog struct {
+	chunks [][]Call
+	n      int
+}
+
+const callChunk = 1024
+
+// add appends c and returns its index.
+func (l *callLog) add(c Call) int {
+	if l.n%callChunk == 0 {
+		l.chunks = append(l.chunks, make([]Call, 0, callChunk))
+	}
+	last := &l.chunks[len(l.chunks)-1]
+	*last = append(*last, c)
+	l.n++
+	return l.n - 1
+}
+
+func (l *callLog) at(i int) Call { return l.chunks[i/callChunk][i%callChunk] }
+
+// all returns a copy of every call in order (nil when there is none).
+func (l *callLog) all() []Call {
+	if l.n == 0 {
+		return nil
+	}
+	out := make([]Call, 0, l.n)
+	for _, ch := range l.chunks {
+		out = append(out, ch...)
+	}
+	return out
 }

@@ -50,12 +50,13 @@ type openTag struct {
 // parseHTML turns Telegram-flavoured HTML into plain text and entities. With
 // strictEntities, "&name;" with an unknown name is an error instead of text.
 func parseHTML(src string, strictEntities bool) (string, []Entity, error) {
+	return parseHTMLInto(nil, src, strictEntities)
+}
+
+// parseHTMLInto is parseHTML appending the entities to ents.
+func parseHTMLInto(ents []Entity, src string, strictEntities bool) (string, []Entity, error) {
 	var b strings.Builder
 	b.Grow(len(src))
-	var ents []Entity
-	if tags := strings.Count(src, "</"); tags > 0 {
-		ents = make([]Entity, 0, tags+4) // a closed tag makes at most one; room for detected ones
-	}
 	var stackBuf [8]openTag
 	stack := stackBuf[:0]
 	u16 := 0

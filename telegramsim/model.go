@@ -334,12 +334,12 @@ type wireMessage struct {
 	ReplyToMessage    *wireMessage    `json:"reply_to_message,omitempty"`
 	EditDate          int64           `json:"edit_date,omitempty"`
 	Text              string          `json:"text,omitempty"`
-	Entities          []wireEntity    `json:"entities,omitempty"`
+	Entities          wireEntityList  `json:"entities,omitempty"`
 	Document          *wireDocument   `json:"document,omitempty"`
 	Photo             []wirePhotoSize `json:"photo,omitempty"`
 	Poll              *wirePoll       `json:"poll,omitempty"`
 	Caption           string          `json:"caption,omitempty"`
-	CaptionEntities   []wireEntity    `json:"caption_entities,omitempty"`
+	CaptionEntities   wireEntityList  `json:"caption_entities,omitempty"`
 	NewChatMembers    []*wireUser     `json:"new_chat_members,omitempty"`
 	MigrateToChatID   int64           `json:"migrate_to_chat_id,omitempty"`
 	MigrateFromChatID int64           `json:"migrate_from_chat_id,omitempty"`
@@ -407,16 +407,13 @@ func (c *Chat) wire() wireChat {
 	return w
 }
 
-func wireEntities(es []Entity) []wireEntity {
-	if len(es) == 0 {
-		return nil
-	}
-	out := make([]wireEntity, len(es))
-	for i, e := range es {
-		out[i] = wireEntity{Type: e.Type, Offset: e.Offset, Length: e.Length, URL: e.URL, Language: e.Language, CustomEmojiID: e.CustomEmojiID}
-	}
-	return out
-}
+// wireEntityList is a message's entities on the wire: its own slice, shared (a
+// message's entities are replaced, never changed).
+type wireEntityList []Entity
+
+// MarshalJSON writes them as Bot API entities, for encoding/json (appendWire writes
+// them itself).
+func (l wireEntityList) MarshalJSON() ([]byte, error) { return appendEntities(nil, l), nil }
 
 // wire renders a message in Bot API JSON shape. reply_to_message is nested one
 // level deep, as Telegram does. Callers hold s.mu.
@@ -442,10 +439,10 @@ func (s *Sim) wireMessage(m *message, nested bool) *wireMessage {
 	}
 	if m.caption {
 		w.Caption = m.text
-		w.CaptionEntities = wireEntities(m.entities)
+		w.CaptionEntities = m.entities
 	} else {
 		w.Text = m.text
-		w.Entities = wireEntities(m.entities)
+		w.Entities = m.entities
 	}
 	if nested && m.replyTo != nil && !m.replyTo.deleted {
 		w.ReplyToMessage = s.wireMessage(m.replyTo, false)

@@ -161,8 +161,7 @@ func (s *Sim) record(rq *request, err error) {
 		c.ErrorCode, c.Error = ae.code, ae.desc
 	}
 	s.mu.Lock()
-	s.callsBy[c.Method] = append(s.callsBy[c.Method], len(s.calls))
-	s.calls = append(s.calls, c)
+	s.callsBy[c.Method] = append(s.callsBy[c.Method], s.calls.add(c))
 	s.stats.Requests[c.Method]++
 	if err != nil {
 		s.stats.Errors[c.Method]++

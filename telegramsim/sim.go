@@ -93,8 +93,8 @@ type Sim struct {
 	answers      []Answer
 
 	// bookkeeping
-	calls    []Call
-	callsBy  map[string][]int
+	calls    callLog
+	callsBy  map[string][]int // indexes in calls
 	stats    Stats
 	commands map[string][]BotCommand
 	files    map[string]*file

@@ -108,7 +108,7 @@ func (c *wireChat) appendJSON(b []byte) []byte {
 	return w.end()
 }
 
-func appendEntities(b []byte, es []wireEntity) []byte {
+func appendEntities(b []byte, es []Entity) []byte {
 	b = append(b, '[')
 	for i := range es {
 		if i > 0 {

@@ -11,7 +11,7 @@ func wireSample(s string, n int64) *wireMessage {
 	u := &wireUser{ID: n, IsBot: n%2 == 0, FirstName: s, LastName: s + "l", Username: s, LanguageCode: "vi",
 		CanJoinGroups: &yes, CanReadAllGroupMessages: &no, SupportsInlineQueries: &yes}
 	chat := wireChat{ID: -n, Type: "supergroup", Title: s, Username: s, FirstName: s, LastName: s, AllMembersAreAdministrators: &no}
-	ents := []wireEntity{{Type: "bold", Offset: 0, Length: int(n % 7)}, {Type: "text_link", Offset: 1, Length: 2, URL: s, Language: s, CustomEmojiID: s}}
+	ents := []Entity{{Type: "bold", Offset: 0, Length: int(n % 7)}, {Type: "text_link", Offset: 1, Length: 2, URL: s, Language: s, CustomEmojiID: s}}
 	return &wireMessage{
 		MessageID: int(n), From: u, SenderChat: &chat, Date: n * 1000, Chat: chat,
 		ReplyToMessage: &wireMessage{MessageID: 1, Date: 2, Chat: wireChat{ID: 3, Type: "private", FirstName: s}, Text: s},
@@ -26,6 +26,15 @@ func wireSample(s string, n int64) *wireMessage {
 	}
 }
 
+// asWireEntities is the entities as encoding/json writes them with the Bot API's names.
+func asWireEntities(es []Entity) []wireEntity {
+	out := make([]wireEntity, len(es))
+	for i, e := range es {
+		out[i] = wireEntity{Type: e.Type, Offset: e.Offset, Length: e.Length, URL: e.URL, Language: e.Language, CustomEmojiID: e.CustomEmojiID}
+	}
+	return out
+}
+
 // TestWireJSON compares the hand-written encoder with encoding/json on the wire types.
 func TestWireJSON(t *testing.T) {
 	strs := []string{"", "plain", `quote " back \ slash`, "ctl \x00\x01\b\f\n\r\t\x1f\x7f", "<b>&amp;</b>", "Tiếng Việt 😀",
@@ -37,6 +46,12 @@ func TestWireJSON(t *testing.T) {
 	}
 	for i, s := range strs {
 		samples = append(samples, wireSample(s, int64(i)-3), wireCallbackQuery{ID: s, From: &wireUser{FirstName: s}, Message: wireSample(s, 9), ChatInstance: s, Data: s})
+	}
+	for _, s := range strs {
+		es := wireSample(s, 1).Entities
+		if got, want := string(appendEntities(nil, es)), string(mustJSON(asWireEntities(es))); got != want {
+			t.Errorf("appendEntities\n got %s\nwant %s", got, want)
+		}
 	}
 	for _, v := range samples {
 		if got, want := string(appendWire(nil, v)), string(mustJSON(v)); got != want {
@@ -56,6 +71,10 @@ func FuzzWireJSON(f *testing.F) {
 		}
 		if got, want := string(appendJSONString(nil, s)), string(mustJSON(s)); got != want {
 			t.Fatalf("appendJSONString(%q) = %s, want %s", s, got, want)
+		}
+		ents := v.Entities
+		if got, want := string(appendEntities(nil, ents)), string(mustJSON(asWireEntities(ents))); got != want {
+			t.Fatalf("appendEntities\n got %s\nwant %s", got, want)
 		}
 	})
 }
