@@ -24,7 +24,7 @@ func FuzzScanMarkup(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		top, rows, ok := scanMarkup(raw)
+		top, rows, ok := scanMarkup(raw, new(markupScratch))
 		if !ok {
 			return
 		}

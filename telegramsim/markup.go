@@ -114,7 +114,9 @@ func parseReplyMarkup(raw string, inlineOnly bool) (*replyMarkup, error) {
 	}
 	// The usual markup (string and literal values, plain keys) is read by scanMarkup
 	// without building maps; anything else, and every error, by encoding/json.
-	top, rows, lean := scanMarkup(raw)
+	ms := markupScratchPool.Get().(*markupScratch)
+	defer markupScratchPool.Put(ms)
+	top, rows, lean := scanMarkup(raw, ms)
 	if !lean {
 		var err error
 		if top, rows, err = decodeMarkup(raw); err != nil {

@@ -1,18 +1,19 @@
 package telegramsim
 
+import "sync"
+
 // scanMarkup reads the usual reply_markup without encoding/json: an object whose keys
 // are plain ([A-Za-z0-9_]) and unique, whose values are strings, true, false or null,
 // except inline_keyboard, an array of arrays of such objects. It returns the members of
-// the object and the keyboard's buttons (raw values are parts of raw), and ok = false
-// for anything else (other values, escaped keys, duplicates, invalid JSON), which the
-// caller then reads with encoding/json.
-func scanMarkup(raw string) (top jsonObject, rows []([]jsonObject), ok bool) {
-	sc := scanner{s: raw}
+// the object and the keyboard's buttons (raw values are parts of raw; the slices are
+// parts of ms, valid until it is reused), and ok = false for anything else (other
+// values, escaped keys, duplicates, invalid JSON), which the caller then reads with
+// encoding/json.
+func scanMarkup(raw string, ms *markupScratch) (top jsonObject, rows []([]jsonObject), ok bool) {
+	ms.reset()
+	sc := scanner{s: raw, markupScratch: ms}
 	sc.space()
-	top, ok = sc.object("inline_keyboard", func() bool {
-		rows, ok = sc.keyboard()
-		return ok
-	})
+	ok = sc.object(&ms.top, "inline_keyboard", sc.keyboard)
 	if !ok {
 		return nil, nil, false
 	}
@@ -20,12 +21,40 @@ func scanMarkup(raw string) (top jsonObject, rows []([]jsonObject), ok bool) {
 	if sc.i != len(sc.s) {
 		return nil, nil, false
 	}
-	return top, rows, true
+	start := 0
+	for _, end := range ms.buttons {
+		ms.objs = append(ms.objs, ms.members[start:end:end])
+		start = end
+	}
+	start = 0
+	for _, end := range ms.rows {
+		ms.kb = append(ms.kb, ms.objs[start:end:end])
+		start = end
+	}
+	return ms.top, ms.kb, true
 }
+
+// markupScratch is scanMarkup's memory, reused from one request to the next.
+type markupScratch struct {
+	top     []jsonMember
+	members []jsonMember // every button's members, one button after another
+	buttons []int        // where each button's members end
+	rows    []int        // where each row's buttons end
+	objs    []jsonObject // the buttons
+	kb      [][]jsonObject
+}
+
+func (ms *markupScratch) reset() {
+	ms.top, ms.members, ms.buttons, ms.rows = ms.top[:0], ms.members[:0], ms.buttons[:0], ms.rows[:0]
+	ms.objs, ms.kb = ms.objs[:0], ms.kb[:0]
+}
+
+var markupScratchPool = sync.Pool{New: func() any { return new(markupScratch) }}
 
 type scanner struct {
 	s string
 	i int
+	*markupScratch
 }
 
 func (sc *scanner) space() {
@@ -55,39 +84,39 @@ func (sc *scanner) peek(c byte) bool {
 	return sc.i < len(sc.s) && sc.s[sc.i] == c
 }
 
-// object reads {"key": value, ...}. The value of specialKey is read by special, which
-// reports success; other values must be simple.
-func (sc *scanner) object(specialKey string, special func() bool) (jsonObject, bool) {
+// object reads {"key": value, ...} and appends its members to *dst. The value of
+// specialKey is read by special, which reports success; other values must be simple.
+func (sc *scanner) object(dst *[]jsonMember, specialKey string, special func() bool) bool {
 	if !sc.eat('{') {
-		return nil, false
+		return false
 	}
-	o := make(jsonObject, 0, 4)
+	start := len(*dst)
 	if sc.eat('}') {
-		return o, true
+		return true
 	}
 	for {
 		key, ok := sc.key()
 		if !ok || !sc.eat(':') {
-			return nil, false
+			return false
 		}
-		if _, dup := o.get(key); dup {
-			return nil, false
+		if _, dup := jsonObject((*dst)[start:]).get(key); dup {
+			return false
 		}
 		sc.space()
-		start := sc.i
+		from := sc.i
 		if key == specialKey {
 			if !special() {
-				return nil, false
+				return false
 			}
 		} else if !sc.simple() {
-			return nil, false
+			return false
 		}
-		o = append(o, jsonMember{key, sc.s[start:sc.i]})
+		*dst = append(*dst, jsonMember{key, sc.s[from:sc.i]})
 		if sc.eat('}') {
-			return o, true
+			return true
 		}
 		if !sc.eat(',') {
-			return nil, false
+			return false
 		}
 	}
 }
@@ -170,41 +199,38 @@ func (sc *scanner) str() bool {
 	return false
 }
 
-// keyboard reads [[{button}, ...], ...].
-func (sc *scanner) keyboard() ([]([]jsonObject), bool) {
+// keyboard reads [[{button}, ...], ...] into the scratch's members, buttons and rows.
+func (sc *scanner) keyboard() bool {
 	if !sc.eat('[') {
-		return nil, false
+		return false
 	}
-	rows := make([]([]jsonObject), 0, 4)
 	if sc.eat(']') {
-		return rows, true
+		return true
 	}
 	for {
 		if !sc.eat('[') {
-			return nil, false
+			return false
 		}
-		row := make([]jsonObject, 0, 4)
 		if !sc.peek(']') {
 			for {
-				b, ok := sc.object("", nil)
-				if !ok {
-					return nil, false
+				if !sc.object(&sc.members, "", nil) {
+					return false
 				}
-				row = append(row, b)
+				sc.buttons = append(sc.buttons, len(sc.members))
 				if !sc.eat(',') {
 					break
 				}
 			}
 		}
 		if !sc.eat(']') {
-			return nil, false
+			return false
 		}
-		rows = append(rows, row)
+		sc.rows = append(sc.rows, len(sc.buttons))
 		if sc.eat(']') {
-			return rows, true
+			return true
 		}
 		if !sc.eat(',') {
-			return nil, false
+			return false
 		}
 	}
 }
