@@ -46,6 +46,7 @@ type App struct {
 	// Metrics counts for /metrics (http.listen).
 	Metrics *metrics.Metrics
 	ownsRDB bool
+	scripts *store.ScriptBatcher // nil: scripts are sent one by one (redis.script_lanes 0)
 	// onStart are run by Run before it serves (features' start-up work, such as planning the
 	// recurring reminders); wireErr is a configuration error found while wiring, returned by New.
 	onStart []func(context.Context)
@@ -74,6 +75,10 @@ func New(cfg config.Config, o Options) (*App, error) {
 	}
 	a.Store = store.New(a.Redis, a.Clock)
 	a.Store.SetWaitReplicas(cfg.Redis.WaitReplicas, cfg.Redis.WaitTimeout)
+	if cfg.Redis.ScriptLanes > 0 {
+		a.scripts = store.NewScriptBatcher(a.Redis, cfg.Redis.ScriptLanes, 10*time.Second)
+		a.Store.BatchScripts(a.scripts)
+	}
 	api := bot.NewAPI(cfg.Telegram.Token.Value(), cfg.Telegram.APIURL, cfg.Telegram.RequestTimeout)
 	lim := o.Limiter
 	if lim == nil && cfg.Limits.Shared {
@@ -173,6 +178,9 @@ func (a *App) Run(ctx context.Context) error {
 
 // Close releases the app's connections.
 func (a *App) Close() error {
+	if a.scripts != nil {
+		a.scripts.Close()
+	}
 	if a.ownsRDB {
 		return a.Redis.Close()
 	}

@@ -76,6 +76,9 @@ type Redis struct {
 	Password     Secret        `yaml:"password"`
 	WaitReplicas int           `yaml:"wait_replicas"`
 	WaitTimeout  time.Duration `yaml:"wait_timeout"`
+	// ScriptLanes is how many pipelines of concurrent updates' scripts may be in flight at
+	// once (0: each script on its own).
+	ScriptLanes int `yaml:"script_lanes"`
 }
 
 // Sentinel names the master and the sentinels.
@@ -145,7 +148,7 @@ func Default() Config {
 		Bot: Bot{Mode: "polling", DefaultLanguage: "vi", Timezone: "Asia/Ho_Chi_Minh", AdminCache: time.Minute,
 			PollerLease: 15 * time.Second},
 		Webhook:   Webhook{Listen: ":8443", MaxBody: 1 << 20, MaxConnections: 40},
-		Redis:     Redis{URL: "redis://127.0.0.1:6379/0", WaitTimeout: time.Second},
+		Redis:     Redis{URL: "redis://127.0.0.1:6379/0", WaitTimeout: time.Second, ScriptLanes: 4},
 		Limits:    Limits{GroupPerMinute: 20, PrivateInterval: time.Second, GlobalPerSecond: 30, ActionsPerMinute: 30, MaxInput: 4096},
 		Reminders: Reminders{DaysBefore: []int{7, 3, 1}, At: "08:00", HoursBefore: []int{2}, DefaultTime: "17:00", StaleAfter: 6 * time.Hour},
 		Ballots:   Ballots{Quorum: "half", Majority: "half"},
@@ -302,6 +305,9 @@ func (c *Config) Validate() error {
 		if u, err := url.Parse(c.Redis.URL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
 			bad("redis.url (REDIS_URL)", "a URL such as redis://127.0.0.1:6379/0", c.Redis.URL)
 		}
+	}
+	if c.Redis.ScriptLanes < 0 {
+		bad("redis.script_lanes", "0 or more", c.Redis.ScriptLanes)
 	}
 	if c.Redis.WaitReplicas < 0 {
 		bad("redis.wait_replicas", "0 or more", c.Redis.WaitReplicas)

@@ -27,12 +27,18 @@ type Store struct {
 	waitN       int
 	waitTimeout time.Duration
 	cards       cardCache // decoded ballot cards (ballot.go)
+	// scripts runs Run's scripts: the client itself, or a ScriptBatcher (batch.go).
+	scripts redis.Scripter
 }
 
 // New returns a store over a Redis client (standalone, Sentinel or Cluster).
 func New(rdb redis.UniversalClient, clk clock.Clock) *Store {
-	return &Store{rdb: rdb, clk: clk}
+	return &Store{rdb: rdb, clk: clk, scripts: rdb}
 }
+
+// BatchScripts makes Run send the scripts of concurrent changes together, through b
+// (RunDurable's stay on their own connection, with their WAIT).
+func (s *Store) BatchScripts(b *ScriptBatcher) { s.scripts = b }
 
 // Redis exposes the client to the packages that share it (the scheduler, the limiter).
 func (s *Store) Redis() redis.UniversalClient { return s.rdb }
@@ -138,7 +144,7 @@ type Result struct {
 // feature's arguments (ARGV[4] onwards).
 func (s *Store) Run(ctx context.Context, sc *Script, chatID int64, op Op, keys []string, args ...any) (Result, error) {
 	allKeys, allArgs := s.scriptInput(chatID, op, keys, args)
-	v, err := sc.s.Run(ctx, s.rdb, allKeys, allArgs...).Slice()
+	v, err := sc.s.Run(ctx, s.scripts, allKeys, allArgs...).Slice()
 	if err != nil {
 		return Result{}, fmt.Errorf("redis script: %w", err)
 	}

@@ -58,7 +58,7 @@ func main() {
 	flag.IntVar(&o.yearBlocs, "year-blocs", 100, "blocs living a year for the memory per bloc-year")
 	flag.IntVar(&o.procBlocs, "serve-blocs", 10000, "blocs stored and served by the bot process (RSS, start-up)")
 	flag.StringVar(&only, "only", "", "comma-separated sections: inbound, polling, trips, fanout, memory, process (default all)")
-	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the webhook throughput runs")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first webhook throughput run (and FILE.floor of the floor's)")
 	flag.StringVar(&o.memProf, "memprofile", "", "write an allocation profile of the webhook throughput runs (FILE and FILE.base: go tool pprof -base FILE.base FILE)")
 	flag.StringVar(&o.out, "out", "", "also write the markdown section to this file")
 	flag.Parse()
@@ -283,7 +283,7 @@ func inbound(ctx context.Context, o options, md io.Writer) (*bench.World, error)
 		if i == 0 {
 			// The first run is profiled (CPU and allocations), when asked for.
 			var err error
-			if stopProf, err = startProfiles(o); err != nil {
+			if stopProf, err = startProfiles(o, ""); err != nil {
 				return bench.RunResult{}, err
 			}
 		}
@@ -297,7 +297,19 @@ func inbound(ctx context.Context, o options, md io.Writer) (*bench.World, error)
 		return nil, err
 	}
 	fl, floorLogs, err := runs(ctx, o, "webhook", true, "webhook throughput (floor)", func(i int, w *bench.World) (bench.RunResult, error) {
-		return w.ClosedLoop(ctx, bench.DefaultMix, o.slots, o.warm, o.dur, uint64(i+1))
+		stopProf := func() error { return nil }
+		if i == 0 {
+			// The floor's first run too (FILE.floor), to compare the two per update.
+			var err error
+			if stopProf, err = startProfiles(o, ".floor"); err != nil {
+				return bench.RunResult{}, err
+			}
+		}
+		r, err := w.ClosedLoop(ctx, bench.DefaultMix, o.slots, o.warm, o.dur, uint64(i+1))
+		if perr := stopProf(); err == nil {
+			err = perr
+		}
+		return r, err
 	}, nil)
 	if err != nil {
 		return nil, err
@@ -379,10 +391,10 @@ func newWorld(ctx context.Context, o options, mode string, floor bool) (*bench.W
 
 // startProfiles starts the CPU profile and takes the allocation base; the returned function
 // writes them.
-func startProfiles(o options) (func() error, error) {
+func startProfiles(o options, suffix string) (func() error, error) {
 	var cpu *os.File
 	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
+		f, err := os.Create(o.cpuProfile + suffix)
 		if err != nil {
 			return nil, err
 		}
@@ -401,7 +413,7 @@ func startProfiles(o options) (func() error, error) {
 		return pprof.Lookup("allocs").WriteTo(f, 0)
 	}
 	if o.memProf != "" {
-		if err := writeAllocs(o.memProf + ".base"); err != nil {
+		if err := writeAllocs(o.memProf + suffix + ".base"); err != nil {
 			return nil, err
 		}
 	}
@@ -413,7 +425,7 @@ func startProfiles(o options) (func() error, error) {
 			}
 		}
 		if o.memProf != "" {
-			return writeAllocs(o.memProf)
+			return writeAllocs(o.memProf + suffix)
 		}
 		return nil
 	}, nil

@@ -1,0 +1,181 @@
+package store
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// ScriptBatcher sends the chat scripts of concurrent updates to Redis together: each of a few
+// lanes takes the scripts waiting when it is free and sends them as one pipeline (one write
+// and one read on each side, where one script each costs both sides a system call pair and a
+// wake-up). A lane that finds one script sends it at once, so an idle bot adds no latency;
+// under load the scripts that queued while a pipeline was in flight go in the next one.
+// Scripts stay independent: each gets its own reply or error, Redis runs them one after the
+// other as before (a script is atomic, a pipeline is not a transaction), and a script that was
+// not loaded (NOSCRIPT) is retried by redis.Script.Run through Eval, batched the same way.
+//
+// It implements redis.Scripter for redis.Script.Run; the other methods go straight through.
+type ScriptBatcher struct {
+	rdb     redis.UniversalClient
+	queue   chan *batchCall
+	timeout time.Duration
+	wg      sync.WaitGroup
+	stop    chan struct{}
+	once    sync.Once
+}
+
+type batchCall struct {
+	ctx  context.Context
+	cmd  *redis.Cmd
+	done chan struct{}
+}
+
+// maxBatch bounds a pipeline: a long one makes its first script's caller wait for the last.
+const maxBatch = 64
+
+// NewScriptBatcher starts lanes goroutines sending scripts to rdb; timeout bounds a pipeline
+// (a caller's own context still bounds its wait). Close stops them.
+func NewScriptBatcher(rdb redis.UniversalClient, lanes int, timeout time.Duration) *ScriptBatcher {
+	if lanes < 1 {
+		lanes = 1
+	}
+	b := &ScriptBatcher{rdb: rdb, queue: make(chan *batchCall, 4096), timeout: timeout, stop: make(chan struct{})}
+	for i := 0; i < lanes; i++ {
+		b.wg.Add(1)
+		go b.lane()
+	}
+	return b
+}
+
+// Close stops the lanes after the scripts already queued were sent.
+func (b *ScriptBatcher) Close() {
+	b.once.Do(func() { close(b.stop) })
+	b.wg.Wait()
+}
+
+func (b *ScriptBatcher) lane() {
+	defer b.wg.Done()
+	batch := make([]*batchCall, 0, maxBatch)
+	for {
+		select {
+		case c := <-b.queue:
+			batch = append(batch[:0], c)
+		case <-b.stop:
+			// Send what is still queued, then stop.
+			for {
+				select {
+				case c := <-b.queue:
+					b.send([]*batchCall{c})
+				default:
+					return
+				}
+			}
+		}
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case c := <-b.queue:
+				batch = append(batch, c)
+			default:
+				break more
+			}
+		}
+		b.send(batch)
+	}
+}
+
+// send runs a batch as one pipeline. Calls whose context ended while they waited are not
+// sent. The pipeline runs under the first call's context values (so hooks see which update
+// it carries) but not its cancellation: one caller giving up must not fail the others.
+func (b *ScriptBatcher) send(batch []*batchCall) {
+	live := batch[:0:0]
+	for _, c := range batch {
+		if err := c.ctx.Err(); err != nil {
+			c.cmd.SetErr(err)
+			close(c.done)
+			continue
+		}
+		live = append(live, c)
+	}
+	if len(live) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(live[0].ctx), b.timeout)
+	defer cancel()
+	if len(live) == 1 {
+		_ = b.rdb.Process(ctx, live[0].cmd)
+	} else {
+		_, _ = b.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, c := range live {
+				_ = p.Process(ctx, c.cmd)
+			}
+			return nil
+		})
+	}
+	for _, c := range live {
+		close(c.done)
+	}
+}
+
+func (b *ScriptBatcher) do(ctx context.Context, args ...any) *redis.Cmd {
+	cmd := redis.NewCmd(ctx, args...)
+	c := &batchCall{ctx: ctx, cmd: cmd, done: make(chan struct{})}
+	select {
+	case b.queue <- c:
+	case <-ctx.Done():
+		cmd.SetErr(ctx.Err())
+		return cmd
+	}
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		// The script may still run (as with any command whose caller gives up): scripts are
+		// idempotent, a retry changes nothing twice.
+		cmd2 := redis.NewCmd(ctx, args...)
+		cmd2.SetErr(ctx.Err())
+		return cmd2
+	}
+	return cmd
+}
+
+func evalArgs(name, script string, keys []string, args []any) []any {
+	a := make([]any, 0, 3+len(keys)+len(args))
+	a = append(a, name, script, len(keys))
+	for _, k := range keys {
+		a = append(a, k)
+	}
+	return append(a, args...)
+}
+
+// EvalSha implements redis.Scripter, batched.
+func (b *ScriptBatcher) EvalSha(ctx context.Context, sha1 string, keys []string, args ...any) *redis.Cmd {
+	return b.do(ctx, evalArgs("evalsha", sha1, keys, args)...)
+}
+
+// Eval implements redis.Scripter, batched.
+func (b *ScriptBatcher) Eval(ctx context.Context, script string, keys []string, args ...any) *redis.Cmd {
+	return b.do(ctx, evalArgs("eval", script, keys, args)...)
+}
+
+// EvalRO implements redis.Scripter (not batched: the chat scripts write).
+func (b *ScriptBatcher) EvalRO(ctx context.Context, script string, keys []string, args ...any) *redis.Cmd {
+	return b.rdb.EvalRO(ctx, script, keys, args...)
+}
+
+// EvalShaRO implements redis.Scripter (not batched).
+func (b *ScriptBatcher) EvalShaRO(ctx context.Context, sha1 string, keys []string, args ...any) *redis.Cmd {
+	return b.rdb.EvalShaRO(ctx, sha1, keys, args...)
+}
+
+// ScriptExists implements redis.Scripter.
+func (b *ScriptBatcher) ScriptExists(ctx context.Context, hashes ...string) *redis.BoolSliceCmd {
+	return b.rdb.ScriptExists(ctx, hashes...)
+}
+
+// ScriptLoad implements redis.Scripter.
+func (b *ScriptBatcher) ScriptLoad(ctx context.Context, script string) *redis.StringCmd {
+	return b.rdb.ScriptLoad(ctx, script)
+}
