@@ -278,39 +278,29 @@ func runs(ctx context.Context, o options, mode string, floor bool, what string, 
 // inbound: throughput and latency through webhooks, beside the floor. It returns the world of
 // the last latency run (still running).
 func inbound(ctx context.Context, o options, md io.Writer) (*bench.World, error) {
-	feat, featLogs, err := runs(ctx, o, "webhook", false, "webhook throughput (the bot)", func(i int, w *bench.World) (bench.RunResult, error) {
-		stopProf := func() error { return nil }
-		if i == 0 {
-			// The first run is profiled (CPU and allocations), when asked for.
-			var err error
-			if stopProf, err = startProfiles(o, ""); err != nil {
-				return bench.RunResult{}, err
+	// The first run of each is profiled (CPU and allocations) when asked for; the floor's
+	// profiles are FILE.floor, to compare the two per update.
+	closedLoop := func(suffix string) func(i int, w *bench.World) (bench.RunResult, error) {
+		return func(i int, w *bench.World) (bench.RunResult, error) {
+			stopProf := func() error { return nil }
+			if i == 0 {
+				var err error
+				if stopProf, err = startProfiles(o, suffix); err != nil {
+					return bench.RunResult{}, err
+				}
 			}
+			r, err := w.ClosedLoop(ctx, bench.DefaultMix, o.slots, o.warm, o.dur, uint64(i+1))
+			if perr := stopProf(); err == nil {
+				err = perr
+			}
+			return r, err
 		}
-		r, err := w.ClosedLoop(ctx, bench.DefaultMix, o.slots, o.warm, o.dur, uint64(i+1))
-		if perr := stopProf(); err == nil {
-			err = perr
-		}
-		return r, err
-	}, nil)
+	}
+	feat, featLogs, err := runs(ctx, o, "webhook", false, "webhook throughput (the bot)", closedLoop(""), nil)
 	if err != nil {
 		return nil, err
 	}
-	fl, floorLogs, err := runs(ctx, o, "webhook", true, "webhook throughput (floor)", func(i int, w *bench.World) (bench.RunResult, error) {
-		stopProf := func() error { return nil }
-		if i == 0 {
-			// The floor's first run too (FILE.floor), to compare the two per update.
-			var err error
-			if stopProf, err = startProfiles(o, ".floor"); err != nil {
-				return bench.RunResult{}, err
-			}
-		}
-		r, err := w.ClosedLoop(ctx, bench.DefaultMix, o.slots, o.warm, o.dur, uint64(i+1))
-		if perr := stopProf(); err == nil {
-			err = perr
-		}
-		return r, err
-	}, nil)
+	fl, floorLogs, err := runs(ctx, o, "webhook", true, "webhook throughput (floor)", closedLoop(".floor"), nil)
 	if err != nil {
 		return nil, err
 	}
