@@ -176,31 +176,6 @@ func (v *ints) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// strInts reads cjson's list of numeric strings (HKEYS), or {} when empty.
-type strInts []int
-
-func (v *strInts) UnmarshalJSON(b []byte) error {
-	if string(b) == "{}" || string(b) == "null" {
-		*v = nil
-		return nil
-	}
-	var x []string
-	if err := json.Unmarshal(b, &x); err != nil {
-		return err
-	}
-	out := make([]int, 0, len(x))
-	for _, s := range x {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return err
-		}
-		out = append(out, n)
-	}
-	sort.Ints(out)
-	*v = out
-	return nil
-}
-
 // UnitChoice is one unit's ballot in an open (non-secret) ballot's result.
 type UnitChoice struct {
 	Unit int `json:"u"`
@@ -398,11 +373,14 @@ local B, V, MEMBERS, UNITS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local id, cand = ARGV[4], ARGV[5]
 local bl = redis.call('HMGET', BLOC, 'lang', 'tz')
 local lang, tz = bl[1] or '', bl[2] or ''
-local function fail(code) return done(cjson.encode({e = code, l = lang})) end
-if not has_bloc() then return fail('nobloc') end
+-- The answer is fields joined by the record separator (names are free of control characters):
+-- error, language, unit, unit name, candidate, candidate name, change.
+local RS = '\30'
+local function fail(code) return done(code .. RS .. lang) end
+if not bl[1] then return fail('nobloc') end -- every bloc has a language from its setup
 local unit = redis.call('HGET', MEMBERS, ACTOR)
 if not unit then return fail('notmember') end
-local st = redis.call('HMGET', B, 'state', 'dl', 'cands', 'elig', 'self', 'secret', 'msg', 'card')
+local st = redis.call('HMGET', B, 'state', 'dl', 'cands', 'elig', 'self', 'secret', 'msg', 'card', 'ver')
 if not st[1] then return fail('notfound') end
 if st[1] ~= 'open' then return fail('closed') end
 local dl = tonumber(st[2] or '0')
@@ -416,7 +394,7 @@ local change = 'new'
 local ver
 if prev == cand then
   change = 'same'
-  ver = tonumber(redis.call('HGET', B, 'ver') or '0')
+  ver = tonumber(st[9] or '0')
 else
   ver = redis.call('HINCRBY', B, 'ver', 1)
   if prev then change = 'changed' end
@@ -426,15 +404,17 @@ else
   audit('ballot.vote', d)
 end
 local names = redis.call('HMGET', UNITS, unit, cand)
-local short = {u = tonumber(unit), un = names[1] or '', l = lang, ch = change}
-if not secret then
-  short.c = tonumber(cand)
-  short.cn = names[2] or ''
+local s
+if secret then
+  s = table.concat({'', lang, unit, names[1] or '', '', '', change}, RS)
+else
+  s = table.concat({'', lang, unit, names[1] or '', cand, names[2] or '', change}, RS)
 end
-local s = cjson.encode(short)
 done(s)
-local voted = redis.call('HKEYS', V)
-return {0, s .. '\n' .. cjson.encode({c = tonumber(cand), cn = names[2] or '', v = voted, m = st[7] or '', tz = tz, ver = ver}) .. '\n' .. st[8]}
+-- For the group message: candidate, its name, the units that voted, message id, time zone,
+-- version; then the card.
+local voted = table.concat(redis.call('HKEYS', V), ',')
+return {0, s .. '\n' .. table.concat({cand, names[2] or '', voted, st[7] or '', tz, ver}, RS) .. '\n' .. st[8]}
 `)
 
 // VoteResult is what a vote did, for the presser's answer and the group message.
@@ -480,46 +460,72 @@ func (s *Store) Vote(ctx context.Context, chatID int64, op Op, ballotID string, 
 		return VoteResult{}, err
 	}
 	parts := strings.SplitN(res.Value, "\n", 3)
-	var short struct {
-		E  string `json:"e"`
-		L  string `json:"l"`
-		U  int    `json:"u"`
-		UN string `json:"un"`
-		C  int    `json:"c"`
-		CN string `json:"cn"`
-		Ch string `json:"ch"`
+	vr, code, err := decodeVoteShort(parts[0])
+	if err != nil {
+		return VoteResult{}, err
 	}
-	if err := json.Unmarshal([]byte(parts[0]), &short); err != nil {
-		return VoteResult{}, fmt.Errorf("vote: %w", err)
-	}
-	vr := VoteResult{Lang: short.L, Unit: short.U, UnitName: short.UN, Cand: short.C, CandName: short.CN, Change: short.Ch, Dup: res.Dup}
-	if short.E != "" {
-		e, ok := voteErrs[short.E]
+	vr.Dup = res.Dup
+	if code != "" {
+		e, ok := voteErrs[code]
 		if !ok {
-			e = fmt.Errorf("vote: %s", short.E)
+			e = fmt.Errorf("vote: %s", code)
 		}
 		return vr, e
 	}
 	if len(parts) == 3 {
-		var extra struct {
-			C   int     `json:"c"`
-			CN  string  `json:"cn"`
-			V   strInts `json:"v"`
-			M   string  `json:"m"`
-			TZ  string  `json:"tz"`
-			Ver int64   `json:"ver"`
-		}
-		if err := json.Unmarshal([]byte(parts[1]), &extra); err != nil {
-			return VoteResult{}, fmt.Errorf("vote: %w", err)
+		f := strings.Split(parts[1], "\x1e")
+		if len(f) != 6 {
+			return VoteResult{}, fmt.Errorf("vote: malformed answer %q", parts[1])
 		}
 		card, err := s.cards.get(parts[2])
 		if err != nil {
 			return VoteResult{}, fmt.Errorf("vote: card: %w", err)
 		}
-		vr.Cand, vr.CandName, vr.Voted, vr.TZ, vr.Card, vr.Version = extra.C, extra.CN, extra.V, extra.TZ, card, extra.Ver
-		vr.MessageID, _ = strconv.Atoi(extra.M)
+		vr.Cand, _ = strconv.Atoi(f[0])
+		vr.CandName, vr.TZ, vr.Card = f[1], f[4], card
+		if f[2] != "" {
+			for _, u := range strings.Split(f[2], ",") {
+				n, _ := strconv.Atoi(u)
+				vr.Voted = append(vr.Voted, n)
+			}
+			sort.Ints(vr.Voted)
+		}
+		vr.MessageID, _ = strconv.Atoi(f[3])
+		vr.Version, _ = strconv.ParseInt(f[5], 10, 64)
 	}
 	return vr, nil
+}
+
+// decodeVoteShort reads a vote's stored answer (also what a replay returns): the refusal code
+// ("" when recorded) and what the presser's answer needs. Answers stored before the fields
+// were joined by the record separator are JSON.
+func decodeVoteShort(v string) (VoteResult, string, error) {
+	if strings.HasPrefix(v, "{") {
+		var short struct {
+			E  string `json:"e"`
+			L  string `json:"l"`
+			U  int    `json:"u"`
+			UN string `json:"un"`
+			C  int    `json:"c"`
+			CN string `json:"cn"`
+			Ch string `json:"ch"`
+		}
+		if err := json.Unmarshal([]byte(v), &short); err != nil {
+			return VoteResult{}, "", fmt.Errorf("vote: %w", err)
+		}
+		return VoteResult{Lang: short.L, Unit: short.U, UnitName: short.UN, Cand: short.C, CandName: short.CN, Change: short.Ch}, short.E, nil
+	}
+	f := strings.Split(v, "\x1e")
+	if len(f) == 2 { // a refusal: code and language
+		return VoteResult{Lang: f[1]}, f[0], nil
+	}
+	if len(f) != 7 {
+		return VoteResult{}, "", fmt.Errorf("vote: malformed answer %q", v)
+	}
+	vr := VoteResult{Lang: f[1], UnitName: f[3], CandName: f[5], Change: f[6]}
+	vr.Unit, _ = strconv.Atoi(f[2])
+	vr.Cand, _ = strconv.Atoi(f[4])
+	return vr, f[0], nil
 }
 
 var closeBallotScript = NewScript(`

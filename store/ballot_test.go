@@ -697,3 +697,28 @@ func TestVoteDurableWithReplica(t *testing.T) {
 		t.Fatalf("the elected chair is not on the replica (%q)", c)
 	}
 }
+
+// A vote's stored answer reads back whether it was stored as JSON (before the fields were
+// joined by the record separator) or not; a refusal carries its code and the language.
+func TestDecodeVoteShort(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want VoteResult
+		code string
+	}{
+		{`{"l":"vi","u":3,"un":"Cục Thuế","c":5,"cn":"Kho bạc","ch":"changed"}`, VoteResult{Lang: "vi", Unit: 3, UnitName: "Cục Thuế", Cand: 5, CandName: "Kho bạc", Change: "changed"}, ""},
+		{`{"e":"closed","l":"en"}`, VoteResult{Lang: "en"}, "closed"},
+		{"\x1evi\x1e3\x1eCục Thuế\x1e5\x1eKho bạc\x1enew", VoteResult{Lang: "vi", Unit: 3, UnitName: "Cục Thuế", Cand: 5, CandName: "Kho bạc", Change: "new"}, ""},
+		{"\x1een\x1e3\x1eCục Thuế\x1e\x1e\x1esame", VoteResult{Lang: "en", Unit: 3, UnitName: "Cục Thuế", Change: "same"}, ""},
+		{"notmember\x1evi", VoteResult{Lang: "vi"}, "notmember"},
+	} {
+		got, code, err := decodeVoteShort(c.in)
+		if err != nil || code != c.code || got.Lang != c.want.Lang || got.Unit != c.want.Unit || got.UnitName != c.want.UnitName ||
+			got.Cand != c.want.Cand || got.CandName != c.want.CandName || got.Change != c.want.Change {
+			t.Errorf("decodeVoteShort(%q) = %+v, %q, %v; want %+v, %q", c.in, got, code, err, c.want, c.code)
+		}
+	}
+	if _, _, err := decodeVoteShort("a\x1eb\x1ec"); err == nil {
+		t.Error("a malformed answer was read")
+	}
+}
