@@ -314,9 +314,10 @@ func (s *Store) AmendPledge(ctx context.Context, chatID int64, op Op, by domain.
 
 var signPledgeScript = NewScript(`
 local META, SIG, MEMBERS, UNITS, VER = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
-local r = {l = redis.call('HGET', BLOC, 'lang') or '', z = redis.call('HGET', BLOC, 'tz') or ''}
+local bl = redis.call('HMGET', BLOC, 'lang', 'tz')
+local r = {l = bl[1] or '', z = bl[2] or ''}
 local function fin(e) r.e = e; return done(cjson.encode(r)) end
-if not has_bloc() then return fin('nobloc') end
+if not bl[1] then return fin('nobloc') end -- every bloc has a language from its setup
 local unit = redis.call('HGET', MEMBERS, ACTOR)
 if not unit then return fin('member') end
 r.u = unit
@@ -325,9 +326,10 @@ local cur = redis.call('HGET', META, 'cur')
 if not cur then return fin('none') end
 local year, hash = string.match(redis.call('HGET', VER, cur), '^([^|]*)|([^|]*)|')
 r.n, r.y, r.h = cur, year, hash
-r.m = redis.call('HGET', META, 'msg:' .. cur) or ''
+local mc = redis.call('HMGET', META, 'msg:' .. cur, 'cnt:' .. cur)
+r.m = mc[1] or ''
 r.t = redis.call('HLEN', UNITS)
-r.c = tonumber(redis.call('HGET', META, 'cnt:' .. cur) or '0')
+r.c = tonumber(mc[2] or '0')
 local want = ARGV[4]
 if want ~= '0' and want ~= cur then
   local old = redis.call('HGET', VER, want)
