@@ -204,8 +204,8 @@ func TestInteractiveBeforeBulk(t *testing.T) {
 	wg.Wait()
 }
 
-// Debounced edits of different messages of one chat take turns, an interval apart; another
-// chat's edits do not wait for them.
+// A message's first edit goes at once; messages of one chat that keep changing take turns,
+// an interval apart; another chat's edits do not wait for them.
 func TestEditsOfAChatShareItsPace(t *testing.T) {
 	var mu sync.Mutex
 	times := map[string][]time.Time{}
@@ -221,10 +221,25 @@ func TestEditsOfAChatShareItsPace(t *testing.T) {
 	defer srv.Close()
 	api := NewAPI("1:x", srv.URL, time.Second)
 	s := NewSender(context.Background(), api, NewMemLimiter(Limits{GroupPerMinute: 1000, GlobalPerSecond: 1000}), slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
-	s.EditInterval = 100 * time.Millisecond
+	const interval = 300 * time.Millisecond
+	s.EditInterval = interval
 	start := time.Now()
 	for msg := 1; msg <= 3; msg++ {
 		s.Edit(-1, msg, fmt.Sprintf("m%d", msg), nil)
+	}
+	// Wait until the three first edits went out, then change the three messages again.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := len(times["-1"])
+		mu.Unlock()
+		if n == 3 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond) // polling a condition, bounded by the deadline
+	}
+	for msg := 1; msg <= 3; msg++ {
+		s.Edit(-1, msg, fmt.Sprintf("m%d again", msg), nil)
 	}
 	s.Edit(-2, 1, "other chat", nil)
 	if err := s.Flush(context.Background()); err != nil {
@@ -233,15 +248,18 @@ func TestEditsOfAChatShareItsPace(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	one, two := times["-1"], times["-2"]
-	if len(one) != 3 || len(two) != 1 {
-		t.Fatalf("edits: chat -1 %d (want 3), chat -2 %d (want 1)", len(one), len(two))
+	if len(one) != 6 || len(two) != 1 {
+		t.Fatalf("edits: chat -1 %d (want 6), chat -2 %d (want 1)", len(one), len(two))
 	}
-	for i := 1; i < len(one); i++ {
-		if gap := one[i].Sub(one[i-1]); gap < 95*time.Millisecond {
-			t.Errorf("edit %d of the chat came %v after the previous one; the chat's interval is 100ms", i, gap)
+	if d := one[2].Sub(start); d >= interval {
+		t.Errorf("the first edits of three messages took %v: a message's first edit waited for a turn", d)
+	}
+	for i := 4; i < 6; i++ {
+		if gap := one[i].Sub(one[i-1]); gap < interval-5*time.Millisecond {
+			t.Errorf("redraw %d of the chat came %v after the previous one; the chat's interval is %v", i-2, gap, interval)
 		}
 	}
-	if !two[0].Before(one[1]) {
-		t.Errorf("the other chat's edit (at %v) waited behind this chat's turns (its second at %v)", two[0].Sub(start), one[1].Sub(start))
+	if !two[0].Before(one[4]) {
+		t.Errorf("the other chat's edit (at %v) waited behind this chat's turns (at %v)", two[0].Sub(start), one[4].Sub(start))
 	}
 }

@@ -152,11 +152,11 @@ func (s *Sender) Send(m Outgoing) {
 	}
 }
 
-// Edit changes a sent message's text and buttons. Debounced edits of a chat are spaced by
-// EditInterval, whichever of its messages they change (a group's live ballot, pledge and poll
-// take turns: Telegram allows a group about 20 messages a minute, one every 3 s, edits
-// included); in between, only the newest content of each message is kept, so a burst of votes
-// makes one edit, not one per vote.
+// Edit changes a sent message's text and buttons. Edits of one message are spaced by
+// EditInterval, and a chat's messages that keep changing take turns, an interval apart (a
+// group's live ballot, pledge and poll: Telegram allows a group about 20 messages a minute,
+// one every 3 s, edits included); in between, only the newest content of each message is
+// kept, so a burst of votes makes one edit, not one per vote.
 func (s *Sender) Edit(chatID int64, messageID int, text string, buttons [][]Button) {
 	s.edit(chatID, messageID, text, buttons, nil)
 }
@@ -184,18 +184,25 @@ func (s *Sender) edit(chatID int64, messageID int, text string, buttons [][]Butt
 	st.scheduled = true
 	s.pending++
 	s.metrics.Queue(1)
-	// The edit takes the chat's next free turn, and no earlier than an interval after this
-	// message's previous edit; turns are taken in the order changes come, so the chat's
-	// messages are redrawn in turn.
+	// A message edited within the last interval (a live ballot, pledge or poll message under
+	// a stream of changes) is redrawn at the chat's next free turn, no earlier than an interval
+	// after its previous edit: a chat's live messages take turns, in the order their changes
+	// came. A message not edited for an interval (a join request answered) is edited at once.
+	// Either way the edit takes a turn.
 	now := time.Now()
 	at := st.last.Add(s.EditInterval)
-	if next := s.editNext[chatID]; next.After(at) {
-		at = next
-	}
-	if at.Before(now) {
+	if at.After(now) {
+		if next := s.editNext[chatID]; next.After(at) {
+			at = next
+		}
+	} else {
 		at = now
 	}
-	s.editNext[chatID] = at.Add(s.EditInterval)
+	if next := s.editNext[chatID]; next.After(at) {
+		s.editNext[chatID] = next.Add(s.EditInterval)
+	} else {
+		s.editNext[chatID] = at.Add(s.EditInterval)
+	}
 	wait := at.Sub(now)
 	s.mu.Unlock()
 	if wait <= 0 {
