@@ -259,11 +259,13 @@ func TestCallbackAnswer(t *testing.T) {
 func TestConcurrentPresses(t *testing.T) {
 	s, bot := newSim(t, Options{})
 	g := s.NewSupergroup("Khối")
+	answered := make(chan struct{}, 64) // the bot has its answer's response
 	runBot(t, s, bot, func(up tgbotapi.Update) {
 		if q := up.CallbackQuery; q != nil {
 			if _, err := bot.Request(tgbotapi.NewCallback(q.ID, "ok "+q.From.FirstName)); err != nil {
 				t.Errorf("answer: %v", err)
 			}
+			answered <- struct{}{}
 		}
 	})
 	m := tgbotapi.NewMessage(g.ID, "Điểm danh")
@@ -291,6 +293,15 @@ func TestConcurrentPresses(t *testing.T) {
 	wg.Wait()
 	if got := len(s.Answers()); got != n {
 		t.Errorf("%d answers, want %d", got, n)
+	}
+	// A press is answered once the simulator has the answer, before the bot has read
+	// its response: wait for that too, or the end of the test closes the connection.
+	for range n {
+		select {
+		case <-answered:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the bot's answers did not complete")
+		}
 	}
 }
 
