@@ -699,7 +699,7 @@ func TestCallsAcrossChunks(t *testing.T) {
 	s := New(Options{Token: testToken})
 	defer s.Close()
 	h := s.Handler()
-	const n = 2*callChunk + 10
+	const n = 2*logChunk + 10
 	for i := range n {
 		method := "getMe"
 		if i%3 == 0 {

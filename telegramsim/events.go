@@ -139,34 +139,34 @@ func (s *Sim) Stats() Stats {
 	return st
 }
 
-// callLog keeps every call the bot made, in chunks: adding one never copies the others
-// (a benchmark makes hundreds of thousands).
-type callLog struct {
-	chunks [][]Call
+// chunkLog keeps every record of a kind (the bot's calls, callback answers) in
+// chunks: adding one never copies the others (a benchmark makes hundreds of thousands).
+type chunkLog[T any] struct {
+	chunks [][]T
 	n      int
 }
 
-const callChunk = 1024
+const logChunk = 1024
 
-// add appends c and returns its index.
-func (l *callLog) add(c Call) int {
-	if l.n%callChunk == 0 {
-		l.chunks = append(l.chunks, make([]Call, 0, callChunk))
+// add appends v and returns its index.
+func (l *chunkLog[T]) add(v T) int {
+	if l.n%logChunk == 0 {
+		l.chunks = append(l.chunks, make([]T, 0, logChunk))
 	}
 	last := &l.chunks[len(l.chunks)-1]
-	*last = append(*last, c)
+	*last = append(*last, v)
 	l.n++
 	return l.n - 1
 }
 
-func (l *callLog) at(i int) Call { return l.chunks[i/callChunk][i%callChunk] }
+func (l *chunkLog[T]) at(i int) T { return l.chunks[i/logChunk][i%logChunk] }
 
-// all returns a copy of every call in order (nil when there is none).
-func (l *callLog) all() []Call {
+// all returns a copy of every record in order (nil when there is none).
+func (l *chunkLog[T]) all() []T {
 	if l.n == 0 {
 		return nil
 	}
-	out := make([]Call, 0, l.n)
+	out := make([]T, 0, l.n)
 	for _, ch := range l.chunks {
 		out = append(out, ch...)
 	}

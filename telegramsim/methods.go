@@ -344,8 +344,9 @@ func (s *Sim) answerCallbackQuery(rq *request) (any, error) {
 		Text: text, ShowAlert: rq.boolean("show_alert"), URL: rq.str("url"), CacheTime: int(cacheTime), Time: time.Now(),
 	}
 	cb.answered, cb.answer = true, a
+	delete(s.callbacks, cb.ID) // answered once: another answer finds nothing, as Telegram says
 	close(cb.done)
-	s.answers = append(s.answers, a)
+	s.answers.add(a)
 	s.stats.CallbacksAnswered++
 	if len(s.subs) > 0 { // a copy for the event: a itself stays off the heap
 		ea := a

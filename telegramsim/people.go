@@ -751,5 +751,5 @@ func (cb *Callback) Answered() (Answer, bool) {
 func (s *Sim) Answers() []Answer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Answer(nil), s.answers...)
+	return s.answers.all()
 }

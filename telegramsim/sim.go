@@ -90,10 +90,10 @@ type Sim struct {
 	// callbacks (people.go, methods.go)
 	callbacks    map[string]*Callback
 	nextCallback uint64
-	answers      []Answer
+	answers      chunkLog[Answer]
 
 	// bookkeeping
-	calls    callLog
+	calls    chunkLog[Call]
 	callsBy  map[string][]int // indexes in calls
 	stats    Stats
 	commands map[string][]BotCommand
