@@ -263,3 +263,52 @@ func TestEditsOfAChatShareItsPace(t *testing.T) {
 		t.Errorf("the other chat's edit (at %v) waited behind this chat's turns (at %v)", two[0].Sub(start), one[4].Sub(start))
 	}
 }
+
+// A burst of first edits (answered join requests) does not make a live message wait for a
+// turn after each of them.
+func TestFirstEditsDoNotDelayLiveMessages(t *testing.T) {
+	var mu sync.Mutex
+	var live []time.Time
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/editMessageText") {
+			_ = r.ParseForm()
+			if r.Form.Get("message_id") == "1" {
+				mu.Lock()
+				live = append(live, time.Now())
+				mu.Unlock()
+			}
+		}
+		_, _ = w.Write([]byte(`{"ok":true,"result":true}`))
+	}))
+	defer srv.Close()
+	api := NewAPI("1:x", srv.URL, time.Second)
+	s := NewSender(context.Background(), api, NewMemLimiter(Limits{GroupPerMinute: 1000, GlobalPerSecond: 1000}), slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	const interval = 200 * time.Millisecond
+	s.EditInterval = interval
+	for msg := 10; msg < 20; msg++ { // ten answered requests
+		s.Edit(-1, msg, "done", nil)
+	}
+	s.Edit(-1, 1, "1 vote", nil)
+	deadline := time.Now().Add(5 * time.Second)
+	for { // the live message's first edit went out
+		mu.Lock()
+		n := len(live)
+		mu.Unlock()
+		if n == 1 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond) // polling a condition, bounded by the deadline
+	}
+	s.Edit(-1, 1, "2 votes", nil) // a change right after: it waits for the next turn
+	if err := s.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(live) != 2 {
+		t.Fatalf("%d edits of the live message, want 2", len(live))
+	}
+	if gap := live[1].Sub(live[0]); gap > 3*interval {
+		t.Errorf("the live message's second edit came %v after its first (interval %v): it waited behind the first edits", gap, interval)
+	}
+}

@@ -187,21 +187,23 @@ func (s *Sender) edit(chatID int64, messageID int, text string, buttons [][]Butt
 	// A message edited within the last interval (a live ballot, pledge or poll message under
 	// a stream of changes) is redrawn at the chat's next free turn, no earlier than an interval
 	// after its previous edit: a chat's live messages take turns, in the order their changes
-	// came. A message not edited for an interval (a join request answered) is edited at once.
-	// Either way the edit takes a turn.
+	// came. A message not edited for an interval (a join request answered) is edited at once,
+	// and leaves the turns of the live messages where they are (a burst of such edits must not
+	// make the live messages wait for all of them).
 	now := time.Now()
-	at := st.last.Add(s.EditInterval)
-	if at.After(now) {
-		if next := s.editNext[chatID]; next.After(at) {
+	next := s.editNext[chatID]
+	var at time.Time
+	if own := st.last.Add(s.EditInterval); own.After(now) {
+		at = own
+		if next.After(at) {
 			at = next
 		}
+		s.editNext[chatID] = at.Add(s.EditInterval)
 	} else {
 		at = now
-	}
-	if next := s.editNext[chatID]; next.After(at) {
-		s.editNext[chatID] = next.Add(s.EditInterval)
-	} else {
-		s.editNext[chatID] = at.Add(s.EditInterval)
+		if n := at.Add(s.EditInterval); n.After(next) {
+			s.editNext[chatID] = n
+		}
 	}
 	wait := at.Sub(now)
 	s.mu.Unlock()
