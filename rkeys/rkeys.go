@@ -163,8 +163,8 @@ func (c Chat) AchievementCounts() string { return c.k("ach:n") }
 // "a:<folded tag or name>" -> tag (lookup while reporting).
 func (c Chat) Categories() string { return c.k("ach:cats") }
 
-// ReportRate is a sorted set of the chat's recent reports ("<person>:<hash>:<id>" -> unix ms),
-// for each person's rate limit and for spotting a report sent twice.
+// ReportRate is a hash of the chat's recent reports: person id -> "<unix ms>:<hash>:<id>,...",
+// for each person's rate limit and for spotting a report sent twice (expires with the window).
 func (c Chat) ReportRate() string { return c.k("ach:rl") }
 
 // ReportDraft holds a report typed in a private chat while its author picks the bloc (a

@@ -102,15 +102,20 @@ func achErr(res string) error {
 // clocks differ by milliseconds): ids are positions, and the binary search over them needs
 // their times in order. Its result is "<id>|<ms>|<categories as JSON>".
 const reportCore = `
-redis.call('ZREMRANGEBYSCORE', RATE, '-inf', string.format('%.0f', NOW - rwin))
-local mine, sent = ACTOR .. ':', 0
-for _, m in ipairs(redis.call('ZRANGE', RATE, 0, -1)) do
-  if string.sub(m, 1, #mine) == mine then
-    sent = sent + 1
-    local h, id = string.match(m, '^[^:]*:([^:]*):(%d+)$')
-    if h == hash then
-      local r = redis.call('LINDEX', ACH, tonumber(id) - 1)
-      if r and string.sub(r, 1, 1) ~= 'x' then return done('same:' .. id) end
+-- The sender's recent reports: the rate set's field for them, "<ms>:<hash>:<id>,..." (only
+-- their own entries are read: a bloc's busy reporting hour must not make each report scan
+-- everyone's).
+local cutoff, kept, sent = NOW - rwin, {}, 0
+local recent = redis.call('HGET', RATE, ACTOR)
+if recent then
+  for t, h, id in string.gmatch(recent, '(%d+):(%x+):(%d+)') do
+    if tonumber(t) > cutoff then
+      sent = sent + 1
+      kept[sent] = t .. ':' .. h .. ':' .. id
+      if h == hash then
+        local r = redis.call('LINDEX', ACH, tonumber(id) - 1)
+        if r and string.sub(r, 1, 1) ~= 'x' then return done('same:' .. id) end
+      end
     end
   end
 end
@@ -135,7 +140,8 @@ redis.call('RPUSH', BYUNIT, id)
 local pre = year .. '|' .. unit .. '|'
 redis.call('HINCRBY', COUNTS, pre .. '*', 1)
 for _, c in ipairs(cats) do redis.call('HINCRBY', COUNTS, pre .. c, 1) end
-redis.call('ZADD', RATE, string.format('%.0f', NOW), mine .. hash .. ':' .. id)
+kept[sent + 1] = string.format('%.0f', NOW) .. ':' .. hash .. ':' .. id
+redis.call('HSET', RATE, ACTOR, table.concat(kept, ','))
 redis.call('PEXPIRE', RATE, rwin)
 audit_entry('@' .. id, '@' .. id .. ' ' .. record)
 local res = id .. '|' .. ts .. '|' .. cjson.encode(cats)
