@@ -51,9 +51,9 @@ const (
 )
 
 // decodeAchievement reads report id's record; ok is false for an undone report (whose record
-// is returned all the same). people are the bloc's people (id -> stored JSON), for the
-// reporter's name.
-func decodeAchievement(id int64, raw string, people map[string]string) (a domain.Achievement, ok bool, err error) {
+// is returned all the same). people are the bloc's people (decodePeople), for the reporter's
+// name.
+func decodeAchievement(id int64, raw string, people map[string]personJSON) (a domain.Achievement, ok bool, err error) {
 	raw, undone := strings.CutPrefix(raw, "x")
 	f := strings.Split(raw, recSep)
 	if len(f) != recFields && len(f) != recFieldsEvidence {
@@ -74,10 +74,7 @@ func decodeAchievement(id int64, raw string, people map[string]string) (a domain
 		a.Evidence = &domain.Evidence{FileID: f[5], Kind: f[6], Name: f[7]}
 	}
 	if p, ok := people[f[3]]; ok {
-		var pj personJSON
-		if json.Unmarshal([]byte(p), &pj) == nil {
-			a.Reporter.Name, a.Reporter.Username = pj.N, pj.U
-		}
+		a.Reporter.Name, a.Reporter.Username = p.N, p.U
 	}
 	return a, !undone, nil
 }
@@ -405,7 +402,7 @@ func (s *Store) Achievement(ctx context.Context, chatID int64, id string) (domai
 	if rec.Err() != nil {
 		return domain.Achievement{}, domain.ErrNotFound
 	}
-	a, ok, err := decodeAchievement(n, rec.Val(), people.Val())
+	a, ok, err := decodeAchievement(n, rec.Val(), decodePeople(people.Val()))
 	if err == nil && !ok {
 		err = domain.ErrNotFound
 	}
@@ -622,10 +619,11 @@ func (s *Store) ListAchievements(ctx context.Context, chatID int64, q Achievemen
 	if int64(len(items)) < 2*n {
 		return nil, 0, fmt.Errorf("list achievements: unexpected reply %v", v)
 	}
-	people := map[string]string{}
+	people := map[string]personJSON{}
 	for i := 2 * n; i+1 < int64(len(items)); i += 2 {
 		p, _ := items[i].(string)
-		people[p], _ = items[i+1].(string)
+		v, _ := items[i+1].(string)
+		people[p] = decodePerson(v)
 	}
 	out := make([]domain.Achievement, 0, n)
 	for i := int64(0); i < n; i++ {
@@ -668,10 +666,11 @@ func (s *Store) YearAchievements(ctx context.Context, chatID int64, from, to tim
 	}
 	out := make([]domain.Achievement, 0, b-a)
 	id := a
+	ppl := decodePeople(people.Val())
 	for _, cmd := range cmds {
 		for _, raw := range cmd.Val() {
 			id++
-			ach, ok, err := decodeAchievement(id, raw, people.Val())
+			ach, ok, err := decodeAchievement(id, raw, ppl)
 			if err != nil {
 				return nil, err
 			}

@@ -76,8 +76,7 @@ func (c blocCmds) decode(chatID int64) (*domain.Bloc, error) {
 	}
 	for k, v := range people.Val() {
 		pid, _ := strconv.ParseInt(k, 10, 64)
-		var p personJSON
-		_ = json.Unmarshal([]byte(v), &p)
+		p := decodePerson(v)
 		b.People[pid] = domain.Person{ID: pid, Name: p.N, Username: p.U}
 	}
 	return b, nil
@@ -89,6 +88,22 @@ type personJSON struct {
 }
 
 func personArg(p domain.Person) string { return mustJSON(personJSON{N: p.Name, U: p.Username}) }
+
+// decodePerson reads a person as the bloc's people hash keeps them (a bad value: no name).
+func decodePerson(v string) personJSON {
+	var p personJSON
+	_ = json.Unmarshal([]byte(v), &p)
+	return p
+}
+
+// decodePeople reads the bloc's people hash (id -> stored JSON), each person once.
+func decodePeople(raw map[string]string) map[string]personJSON {
+	out := make(map[string]personJSON, len(raw))
+	for k, v := range raw {
+		out[k] = decodePerson(v)
+	}
+	return out
+}
 
 var setupScript = NewScript(`
 local renamed = has_bloc()
