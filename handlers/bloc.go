@@ -388,18 +388,15 @@ func (h *Bloc) history(ctx context.Context, c *bot.Context) error {
 	return nil
 }
 
-// shortHash is the chain's head as /history shows it (the newest entry's hash, in full).
-func shortHash(h string) string {
-	if len(h) > 10 {
-		return h[:10]
-	}
-	return h
-}
+// shortHash is the chain's head as /history shows it: its first 10 hex digits.
+func shortHash(h string) string { return hashPrefix(h, 10) }
 
 // entryHash is an entry's hash as /history shows it: the 8 hex digits an entry keeps of it.
-func entryHash(h string) string {
-	if len(h) > 8 {
-		return h[:8]
+func entryHash(h string) string { return hashPrefix(h, 8) }
+
+func hashPrefix(h string, n int) string {
+	if len(h) > n {
+		return h[:n]
 	}
 	return h
 }

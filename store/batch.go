@@ -91,7 +91,7 @@ func (b *ScriptBatcher) lane() {
 // sent. The pipeline runs under the first call's context values (so hooks see which update
 // it carries) but not its cancellation: one caller giving up must not fail the others.
 func (b *ScriptBatcher) send(batch []*batchCall) {
-	live := batch[:0:0]
+	live := batch[:0] // the lane's own slice, filtered in place
 	for _, c := range batch {
 		if err := c.ctx.Err(); err != nil {
 			c.cmd.SetErr(err)
