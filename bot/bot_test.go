@@ -133,6 +133,15 @@ func TestSplitText(t *testing.T) {
 	}
 }
 
+// waitUntil polls cond until it holds or d has passed (the caller's assertions then say what
+// is missing).
+func waitUntil(d time.Duration, cond func() bool) {
+	deadline := time.Now().Add(d)
+	for !cond() && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond) // polling a condition, bounded by the deadline
+	}
+}
+
 // Edits of one message are spaced by EditInterval even when changes come one at a time.
 func TestEditsAreSpaced(t *testing.T) {
 	var mu sync.Mutex
@@ -155,16 +164,7 @@ func TestEditsAreSpaced(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Wait until this edit went out before making the next change (one at a time).
-		deadline := time.Now().Add(2 * time.Second)
-		for {
-			mu.Lock()
-			n := len(times)
-			mu.Unlock()
-			if n == i+1 || time.Now().After(deadline) {
-				break
-			}
-			time.Sleep(time.Millisecond) // polling a condition
-		}
+		waitUntil(2*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(times) == i+1 })
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -228,16 +228,7 @@ func TestEditsOfAChatShareItsPace(t *testing.T) {
 		s.Edit(-1, msg, fmt.Sprintf("m%d", msg), nil)
 	}
 	// Wait until the three first edits went out, then change the three messages again.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		mu.Lock()
-		n := len(times["-1"])
-		mu.Unlock()
-		if n == 3 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(time.Millisecond) // polling a condition, bounded by the deadline
-	}
+	waitUntil(5*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(times["-1"]) == 3 })
 	for msg := 1; msg <= 3; msg++ {
 		s.Edit(-1, msg, fmt.Sprintf("m%d again", msg), nil)
 	}
@@ -289,16 +280,8 @@ func TestFirstEditsDoNotDelayLiveMessages(t *testing.T) {
 		s.Edit(-1, msg, "done", nil)
 	}
 	s.Edit(-1, 1, "1 vote", nil)
-	deadline := time.Now().Add(5 * time.Second)
-	for { // the live message's first edit went out
-		mu.Lock()
-		n := len(live)
-		mu.Unlock()
-		if n == 1 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(time.Millisecond) // polling a condition, bounded by the deadline
-	}
+	// the live message's first edit went out
+	waitUntil(5*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(live) == 1 })
 	s.Edit(-1, 1, "2 votes", nil) // a change right after: it waits for the next turn
 	if err := s.Flush(context.Background()); err != nil {
 		t.Fatal(err)
