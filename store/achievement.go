@@ -647,8 +647,11 @@ func (s *Store) YearAchievements(ctx context.Context, chatID int64, from, to tim
 	ck := rkeys.ForChat(chatID)
 	lo, hi := periodArgs(from, to, time.Time{})
 	r, err := spanScript.Run(ctx, s.rdb, []string{ck.Achievements(), ck.Achievements()}, lo, hi).Int64Slice()
-	if err != nil || len(r) != 2 {
-		return nil, fmt.Errorf("achievements of the year: %v %w", r, err)
+	if err != nil {
+		return nil, fmt.Errorf("achievements of the year: %w", err)
+	}
+	if len(r) != 2 {
+		return nil, fmt.Errorf("achievements of the year: unexpected reply %v", r)
 	}
 	a, b := r[0], r[1]
 	if b <= a {

@@ -313,8 +313,11 @@ func (s *Store) ReportCounts(ctx context.Context, chatID int64, units []int, fro
 	}
 	lo, hi := periodArgs(from, to, time.Time{})
 	v, err := spanScript.Run(ctx, s.rdb, keys, lo, hi).Int64Slice()
-	if err != nil || len(v) != 2*len(units) {
-		return nil, fmt.Errorf("report counts: %v %w", v, err)
+	if err != nil {
+		return nil, fmt.Errorf("report counts: %w", err)
+	}
+	if len(v) != 2*len(units) {
+		return nil, fmt.Errorf("report counts: unexpected reply %v", v)
 	}
 	for i, u := range units {
 		out[u] = int(v[2*i+1] - v[2*i])
