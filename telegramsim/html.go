@@ -49,6 +49,7 @@ type openTag struct {
 
 // parseHTML turns Telegram-flavoured HTML into plain text and entities. With
 // strictEntities, "&name;" with an unknown name is an error instead of text.
+// src must be valid UTF-8 (callers check it first, as the Bot API does).
 func parseHTML(src string, strictEntities bool) (string, []Entity, error) {
 	return parseHTMLInto(nil, src, strictEntities)
 }
