@@ -147,6 +147,13 @@ func (a *API) call(ctx context.Context, method string, params tgbotapi.Params, o
 	if out == nil && resp.StatusCode == http.StatusOK && bytes.HasPrefix(body, okPrefix) {
 		return nil // an answer, an edit: nothing to read beyond the success
 	}
+	if out != nil && resp.StatusCode == http.StatusOK && bytes.HasPrefix(body, okResultPrefix) && body[len(body)-1] == '}' {
+		// {"ok":true,"result":…}: decode the result alone, in one pass over it. Anything else
+		// (a field after the result, say) takes the general way below.
+		if json.Unmarshal(body[len(okResultPrefix):len(body)-1], out) == nil {
+			return nil
+		}
+	}
 	var r apiResponse
 	if err := json.Unmarshal(body, &r); err != nil {
 		return a.wrap(method, err)
@@ -175,6 +182,10 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // okPrefix starts every successful Bot API answer (a JSON object whose first field is ok).
 var okPrefix = []byte(`{"ok":true`)
+
+// okResultPrefix starts a successful answer whose only other field is the result, as
+// Telegram writes them.
+var okResultPrefix = []byte(`{"ok":true,"result":`)
 
 // encodeForm is url.Values.Encode of the parameters (in any order: Telegram does not care),
 // written straight into one buffer (a message's text is most of a request).

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"thiduabot/internal/jsonw"
 )
 
 // MaxUploadSize is the request size limit (Telegram's 50 MB for bot uploads).
@@ -238,7 +240,7 @@ func appendOK(b []byte, result any) []byte {
 	}
 	if desc != "" {
 		b = append(b, `,"description":`...)
-		b = appendJSONString(b, desc)
+		b = jsonw.AppendString(b, desc)
 	}
 	return append(b, '}')
 }

@@ -3,6 +3,8 @@ package telegramsim
 import (
 	"encoding/json"
 	"testing"
+
+	"thiduabot/internal/jsonw"
 )
 
 // wireSample is a message with every field set, strings taken from s.
@@ -69,8 +71,8 @@ func FuzzWireJSON(f *testing.F) {
 		if got, want := string(appendWire(nil, v)), string(mustJSON(v)); got != want {
 			t.Fatalf("appendWire\n got %s\nwant %s", got, want)
 		}
-		if got, want := string(appendJSONString(nil, s)), string(mustJSON(s)); got != want {
-			t.Fatalf("appendJSONString(%q) = %s, want %s", s, got, want)
+		if got, want := string(jsonw.AppendString(nil, s)), string(mustJSON(s)); got != want {
+			t.Fatalf("jsonw.AppendString(%q) = %s, want %s", s, got, want)
 		}
 		ents := v.Entities
 		if got, want := string(appendEntities(nil, ents)), string(mustJSON(asWireEntities(ents))); got != want {
