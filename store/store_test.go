@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -305,4 +306,37 @@ func TestOffsetAndLease(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Release(ctx)
+}
+
+// scriptMicros is the time Redis has spent running scripts (EVALSHA and EVAL, with the
+// commands they call), from INFO commandstats: benchmarks report it per operation.
+func scriptMicros(tb testing.TB, s *Store) int64 {
+	tb.Helper()
+	info, err := s.rdb.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var total int64
+	for _, line := range strings.Split(info, "\n") {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "cmdstat_eval")
+		if !ok || !(strings.HasPrefix(rest, ":") || strings.HasPrefix(rest, "sha:")) {
+			continue
+		}
+		_, stats, _ := strings.Cut(rest, ":")
+		for _, f := range strings.Split(stats, ",") {
+			if v, ok := strings.CutPrefix(f, "usec="); ok {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					tb.Fatalf("commandstats %q: %v", line, err)
+				}
+				total += n
+			}
+		}
+	}
+	return total
+}
+
+// reportScriptMicros reports the Redis script time per operation since before.
+func reportScriptMicros(b *testing.B, s *Store, before int64) {
+	b.ReportMetric(float64(scriptMicros(b, s)-before)/float64(b.N), "redis-µs/op")
 }

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"thiduabot/bench"
+	"thiduabot/config"
 )
 
 type options struct {
@@ -32,6 +33,7 @@ type options struct {
 	runs                 int
 	dur, warm            time.Duration
 	groups, slots        int
+	webhookConns         int
 	rate                 float64
 	tripsN               int
 	fanGroups            int
@@ -51,6 +53,7 @@ func main() {
 	flag.DurationVar(&o.warm, "warm", 2*time.Second, "warm-up before each inbound run")
 	flag.IntVar(&o.groups, "groups", 1000, "blocs (groups) sending the inbound mix")
 	flag.IntVar(&o.slots, "inflight", 256, "updates in flight in the throughput runs (closed loop)")
+	flag.IntVar(&o.webhookConns, "webhook-conns", config.Default().Webhook.MaxConnections, "setWebhook's max_connections: deliveries at once (1-100)")
 	flag.Float64Var(&o.rate, "rate", 1000, "updates per second offered in the latency run (open loop)")
 	flag.IntVar(&o.tripsN, "trips", 2000, "updates of each kind in the round-trip count")
 	flag.IntVar(&o.fanGroups, "fanout-groups", 5000, "blocs the recurring reminder goes to")
@@ -362,7 +365,8 @@ func pollingSection(ctx context.Context, o options, md io.Writer) error {
 }
 
 func newWorld(ctx context.Context, o options, mode string, floor bool) (*bench.World, error) {
-	w, err := bench.NewWorld(bench.WorldOptions{Mode: mode, Floor: floor, MembersPerUnit: 2, Extra: 6})
+	w, err := bench.NewWorld(bench.WorldOptions{Mode: mode, Floor: floor, MembersPerUnit: 2, Extra: 6,
+		Configure: func(c *config.Config) { c.Webhook.MaxConnections = o.webhookConns }})
 	if err != nil {
 		return nil, err
 	}
