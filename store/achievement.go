@@ -173,7 +173,9 @@ return {0, res}
 // On success it returns, after the stored result and a newline, what the confirmation shows:
 // the bloc's language, the unit's name and the bloc's own categories.
 var reportMemberScript = NewScript(`
-if not has_bloc() then return done('err:nobloc') end
+local bl = redis.call('HMGET', BLOC, 'lang', 'tz', 'audit_head')
+if not bl[1] then return done('err:nobloc') end -- every bloc has a language from its setup
+AHEAD = bl[3] or ''
 local ACH, COUNTS, CATS, RATE, UNITS, MEMBERS = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local rec, at = ARGV[4], ARGV[6]
 local tags = cjson.decode(ARGV[8])
@@ -182,13 +184,14 @@ local unit = redis.call('HGET', MEMBERS, ACTOR)
 if not unit then return done('err:notlinked') end
 -- The same report twice: the hash Report's caller computes, of the unit, text and file.
 local hash = string.sub(redis.sha1hex(unit .. '\0' .. ARGV[15] .. '\0' .. ARGV[16]), 1, 12)
-local tz = redis.call('HGET', BLOC, 'tz') or ''
+local tz = bl[2] or ''
 local BYUNIT
 local known = cjson.decode(ARGV[14])
 for i, u in ipairs(known) do
   if tostring(u) == unit then BYUNIT = KEYS[10 + i] end
 end
-if redis.call('HEXISTS', UNITS, unit) == 0 then return done('err:unit') end
+local uname = redis.call('HGET', UNITS, unit)
+if not uname then return done('err:unit') end
 if tz ~= ARGV[13] or not BYUNIT then
   return {0, 'hint:' .. cjson.encode({tz = tz, u = redis.call('HKEYS', UNITS)})}
 end
@@ -199,8 +202,7 @@ local all = redis.call('HGETALL', CATS)
 for i = 1, #all, 2 do
   if string.sub(all[i], 1, 2) == 'k:' then kc[#kc + 1] = string.sub(all[i], 3) .. '\n' .. all[i + 1] end
 end
-return {0, res .. '\n' .. cjson.encode({l = redis.call('HGET', BLOC, 'lang') or '', un = redis.call('HGET', UNITS, unit) or '',
-  u = tonumber(unit), k = table.concat(kc, '\n')})}
+return {0, res .. '\n' .. cjson.encode({l = bl[1], un = uname, u = tonumber(unit), k = table.concat(kc, '\n')})}
 `)
 
 // ReportResult is what recording a report did.

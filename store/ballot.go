@@ -371,8 +371,9 @@ func (s *Store) OpenBallot(ctx context.Context, chatID int64, op Op, pos domain.
 var voteScript = NewScript(`
 local B, V, MEMBERS, UNITS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local id, cand = ARGV[4], ARGV[5]
-local bl = redis.call('HMGET', BLOC, 'lang', 'tz')
+local bl = redis.call('HMGET', BLOC, 'lang', 'tz', 'audit_head')
 local lang, tz = bl[1] or '', bl[2] or ''
+AHEAD = bl[3] or ''
 -- The answer is fields joined by the record separator (names are free of control characters):
 -- error, language, unit, unit name, candidate, candidate name, change.
 local RS = '\30'

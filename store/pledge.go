@@ -314,8 +314,10 @@ func (s *Store) AmendPledge(ctx context.Context, chatID int64, op Op, by domain.
 
 var signPledgeScript = NewScript(`
 local META, SIG, MEMBERS, UNITS, VER = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
-local bl = redis.call('HMGET', BLOC, 'lang', 'tz')
+local bl = redis.call('HMGET', BLOC, 'lang', 'tz', 'audit_head')
 local r = {l = bl[1] or '', z = bl[2] or ''}
+AHEAD = bl[3] or ''
+
 local function fin(e) r.e = e; return done(cjson.encode(r)) end
 if not bl[1] then return fin('nobloc') end -- every bloc has a language from its setup
 local unit = redis.call('HGET', MEMBERS, ACTOR)

@@ -96,9 +96,14 @@ if IDEM ~= '0' then
     if old then return {1, old} end
   end
 end
+-- AHEAD is the chain's head when the script read it already (with its other fields of BLOC,
+-- in one HMGET: AHEAD = fields[i] or ''); nil: audit_entry reads it.
+local AHEAD
 local function audit_entry(entry, body)
-  local head = redis.call('HGET', BLOC, 'audit_head') or ''
+  local head = AHEAD
+  if head == nil then head = redis.call('HGET', BLOC, 'audit_head') or '' end
   local h = redis.sha1hex(head .. '\n' .. body)
+  AHEAD = h
   redis.call('HSET', BLOC, 'audit_head', h)
   redis.call('RPUSH', AUDIT, string.sub(h, 1, 8) .. ' ' .. entry)
   return h
