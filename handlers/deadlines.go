@@ -31,6 +31,7 @@ type DeadlineStore interface {
 	PledgeStatus(ctx context.Context, chatID int64) (store.PledgeStatus, error)
 	LoadBallot(ctx context.Context, chatID int64, ballotID string) (store.BallotView, error)
 	OpenBallots(ctx context.Context, chatID int64) ([]store.BallotView, error)
+	MovedTo(ctx context.Context, chatID int64) (int64, error)
 }
 
 // DeadlineTimers is what deadlines need of the durable timers.
@@ -584,6 +585,17 @@ func deadlineTimerID(chat int64, d store.Deadline, key string) string {
 		return "rm:" + strconv.FormatInt(chat, 10) + ":" + d.ID
 	}
 	return "dl:" + strconv.FormatInt(chat, 10) + ":" + d.ID + ":" + strconv.FormatInt(d.At.UnixMilli(), 10) + ":" + key
+}
+
+// movedTimerID is the id deadlineTimerID gives the same timer in chat to, for one scheduled
+// in chat from (ids start "dl:<chat>:" or "rm:<chat>:").
+func movedTimerID(id string, from, to int64) string {
+	for _, kind := range []string{"dl:", "rm:"} {
+		if rest, ok := strings.CutPrefix(id, kind+strconv.FormatInt(from, 10)+":"); ok {
+			return kind + strconv.FormatInt(to, 10) + ":" + rest
+		}
+	}
+	return id
 }
 
 // schedule stores the timers of a deadline (its reminders and the deadline itself) or of a

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -63,9 +64,20 @@ func dlAt(env *testbot.Env, t time.Time) {
 
 func dlHandled(env *testbot.Env) {
 	env.T.Helper()
+	dlHandledIn(env, env.Group.ID)
+}
+
+// dlHandledIn waits until the due timers of the chats have been handled.
+func dlHandledIn(env *testbot.Env, chats ...int64) {
+	env.T.Helper()
 	deadline := time.Now().Add(testbot.Wait)
 	for {
-		ps, err := env.App.Timers.Pending(context.Background(), env.Group.ID)
+		var ps []scheduler.Timer
+		var err error
+		for _, c := range chats {
+			cps, cerr := env.App.Timers.Pending(context.Background(), c)
+			ps, err = append(ps, cps...), errors.Join(err, cerr)
+		}
 		due := false
 		for _, p := range ps {
 			if !p.At.After(env.Clock.Now()) {
@@ -591,5 +603,52 @@ func TestBallotDeadlineReminders(t *testing.T) {
 	settle(t, env)
 	if n, s := dlCount(env, "Nhắc hạn chót"), dlCount(env, "Đã đến hạn"); n != 1 || s != 0 {
 		t.Fatalf("%d reminders and %d summaries, want 1 and 0\n%s", n, s, env.Transcript(env.Group))
+	}
+}
+
+// A group that becomes a supergroup keeps its reminders: a deadline and a pledge sign-by date
+// set in the group remind in the supergroup, each reminder once, also when the sign-by date is
+// set again there (which schedules the supergroup's own timers beside the group's).
+func TestRemindersFollowAMigratedGroup(t *testing.T) {
+	env := testbot.New(t)
+	old := env.Sim.NewGroup("Nhóm thường")
+	env.Group = old
+	old.Add(env.Admin, true)
+	for _, p := range env.People {
+		old.Add(p, false)
+	}
+	env.SetupBloc()
+	env.Clock.Set(ictTime(1, 6, 9, 0))
+	r := env.Say(env.Admin, "/hanchot 15/06 17:00 Nộp báo cáo sơ kết")
+	dlMust(t, "/hanchot", r.Text, "Đã đặt hạn chót #1")
+	pd := env.Data.Pledge
+	env.Say(env.Admin, "/giaouoc new "+pd.Title+"\n- "+strings.Join(pd.Commitments, "\n- "))
+	r = env.Say(env.Admin, "/giaouoc hanchot 20/06 17:00")
+	dlMust(t, "/giaouoc hanchot", r.Text, "20/06")
+
+	env.Group = old.Migrate()
+	r = env.Say(env.People[2], "/donvi")
+	dlMust(t, "/donvi in the supergroup", r.Text, env.Units[6])
+	r = env.Say(env.Admin, "/giaouoc hanchot 20/06 17:00")
+	dlMust(t, "/giaouoc hanchot again", r.Text, "20/06")
+	before := len(old.BotMessages())
+
+	for _, at := range []time.Time{ictTime(8, 6, 8, 0), ictTime(13, 6, 8, 0), ictTime(15, 6, 17, 0)} {
+		env.Clock.Set(at)
+		env.Kick()
+		dlHandledIn(env, old.ID, env.Group.ID)
+	}
+	settle(t, env)
+	if n := dlCount(env, "Nhắc hạn chót", "Nộp báo cáo sơ kết", "còn 7 ngày"); n != 1 {
+		t.Fatalf("%d reminders of the deadline in the supergroup, want 1\n%s", n, env.Transcript(env.Group))
+	}
+	if n := dlCount(env, "Nhắc hạn chót", "Ký giao ước", "còn 7 ngày"); n != 1 {
+		t.Fatalf("%d reminders of the sign-by date in the supergroup, want 1\n%s", n, env.Transcript(env.Group))
+	}
+	if n := dlCount(env, "Đã đến hạn", "Nộp báo cáo sơ kết"); n != 1 {
+		t.Fatalf("%d summaries of the deadline in the supergroup, want 1\n%s", n, env.Transcript(env.Group))
+	}
+	if after := len(old.BotMessages()); after != before {
+		t.Fatalf("the old group got %d messages after it migrated\n%s", after-before, env.Transcript(old))
 	}
 }

@@ -26,9 +26,29 @@ import (
 
 // RegisterTimers routes the deadline and reminder timers of m to the handlers.
 func (h *Deadlines) RegisterTimers(m scheduler.Mux) {
-	m[KindDeadlineRemind] = h.fireRemind
-	m[KindDeadlinePassed] = h.firePassed
-	m[KindRemindOnce] = h.fireOnce
+	m[KindDeadlineRemind] = h.followMove(h.fireRemind)
+	m[KindDeadlinePassed] = h.followMove(h.firePassed)
+	m[KindRemindOnce] = h.followMove(h.fireOnce)
+}
+
+// followMove hands f the timer as if it had been scheduled in the chat where its group's bloc
+// is now: a group that became a supergroup moved its records to the new chat id, while its
+// timers stay where they were scheduled. The id is rewritten as the new chat would have
+// written it, so the send is claimed under the same key whichever of the two timers fires
+// (the new chat schedules its own when the deadline is set again there).
+func (h *Deadlines) followMove(f func(ctx context.Context, tm scheduler.Timer, late time.Duration) error) func(ctx context.Context, tm scheduler.Timer, late time.Duration) error {
+	return func(ctx context.Context, tm scheduler.Timer, late time.Duration) error {
+		to, err := h.store.MovedTo(ctx, tm.ChatID)
+		if err != nil {
+			return err
+		}
+		if to != 0 {
+			h.log.Info("deadline timer of a migrated group: sent to its supergroup", "timer", tm.ID, "from", tm.ChatID, "to", to)
+			tm.ID = movedTimerID(tm.ID, tm.ChatID, to)
+			tm.ChatID = to
+		}
+		return f(ctx, tm, late)
+	}
 }
 
 func mustPayload(v any) []byte {
