@@ -34,6 +34,7 @@ type options struct {
 	dur, warm            time.Duration
 	groups, slots        int
 	webhookConns         int
+	scriptLanes          int
 	rate                 float64
 	tripsN               int
 	fanGroups            int
@@ -53,6 +54,7 @@ func main() {
 	flag.DurationVar(&o.warm, "warm", 2*time.Second, "warm-up before each inbound run")
 	flag.IntVar(&o.groups, "groups", 1000, "blocs (groups) sending the inbound mix")
 	flag.IntVar(&o.slots, "inflight", 256, "updates in flight in the throughput runs (closed loop)")
+	flag.IntVar(&o.scriptLanes, "script-lanes", config.Default().Redis.ScriptLanes, "redis.script_lanes: pipelines of scripts in flight at once (0: no batching)")
 	flag.IntVar(&o.webhookConns, "webhook-conns", config.Default().Webhook.MaxConnections, "setWebhook's max_connections: deliveries at once (1-100)")
 	flag.Float64Var(&o.rate, "rate", 1000, "updates per second offered in the latency run (open loop)")
 	flag.IntVar(&o.tripsN, "trips", 2000, "updates of each kind in the round-trip count")
@@ -331,18 +333,25 @@ func pairRatios(feat, fl []bench.RunResult) (each []float64, byRate, byCPU float
 			continue
 		}
 		r := feat[i].Rate / fl[i].Rate
-		c := 0.0
-		if bc := feat[i].CPUProc + feat[i].CPURedis; bc > 0 {
-			c = float64(fl[i].CPUProc+fl[i].CPURedis) / float64(bc)
-		}
 		each = append(each, r)
-		rates, cpus = append(rates, r), append(cpus, c)
-		if feat[i].Others < quiet && fl[i].Others < quiet {
-			quietRates, quietCPUs = append(quietRates, r), append(quietCPUs, c)
+		quietPair := feat[i].Others < quiet && fl[i].Others < quiet
+		rates = append(rates, r)
+		if quietPair {
+			quietRates = append(quietRates, r)
+		}
+		if bc := feat[i].CPUProc + feat[i].CPURedis; bc > 0 { // a pair without CPU figures has no CPU ratio
+			c := float64(fl[i].CPUProc+fl[i].CPURedis) / float64(bc)
+			cpus = append(cpus, c)
+			if quietPair {
+				quietCPUs = append(quietCPUs, c)
+			}
 		}
 	}
 	if len(quietRates) > 0 {
-		rates, cpus = quietRates, quietCPUs
+		rates = quietRates
+	}
+	if len(quietCPUs) > 0 {
+		cpus = quietCPUs
 	}
 	return each, medianF(rates), medianF(cpus)
 }
@@ -440,7 +449,7 @@ func pollingSection(ctx context.Context, o options, md io.Writer) error {
 
 func newWorld(ctx context.Context, o options, mode string, floor bool) (*bench.World, error) {
 	w, err := bench.NewWorld(bench.WorldOptions{Mode: mode, Floor: floor, MembersPerUnit: 2, Extra: 6,
-		Configure: func(c *config.Config) { c.Webhook.MaxConnections = o.webhookConns }})
+		Configure: func(c *config.Config) { c.Webhook.MaxConnections, c.Redis.ScriptLanes = o.webhookConns, o.scriptLanes }})
 	if err != nil {
 		return nil, err
 	}
