@@ -81,11 +81,14 @@ type Bloc struct {
 	Lang     string
 	Timezone string
 	Created  time.Time
-	Units    []Unit        // sorted by ID
-	Members  map[int64]int // person -> unit id
-	People   map[int64]Person
-	Chairs   map[int]int // year -> unit id
-	Deputies map[int]int // year -> unit id
+	// Reminders is the bloc's own reminder plan, as ReminderPlan.String writes it ("" for the
+	// configured one).
+	Reminders string
+	Units     []Unit        // sorted by ID
+	Members   map[int64]int // person -> unit id
+	People    map[int64]Person
+	Chairs    map[int]int // year -> unit id
+	Deputies  map[int]int // year -> unit id
 }
 
 // Location is the bloc's time zone (the default one when unset or unknown).

@@ -32,6 +32,7 @@ type DeadlineStore interface {
 	LoadBallot(ctx context.Context, chatID int64, ballotID string) (store.BallotView, error)
 	OpenBallots(ctx context.Context, chatID int64) ([]store.BallotView, error)
 	MovedTo(ctx context.Context, chatID int64) (int64, error)
+	SetReminders(ctx context.Context, chatID int64, op store.Op, plan string) error
 }
 
 // DeadlineTimers is what deadlines need of the durable timers.
@@ -94,6 +95,7 @@ func (h *Deadlines) Register(r *bot.Router) {
 	r.Command(bot.CommandInfo{Names: []string{"deadlines", "dshanchot"}, MenuKey: "cmd.deadlines", Group: true, Private: true}, h.list)
 	r.Command(bot.CommandInfo{Names: []string{"remind", "nhac"}, MenuKey: "cmd.remind", Group: true, Private: true}, h.remind)
 	r.Command(bot.CommandInfo{Names: []string{"cancel", "huy"}, MenuKey: "cmd.cancel", Group: true, Private: true}, h.cancel)
+	r.Command(bot.CommandInfo{Names: []string{"reminders", "lichnhac"}, MenuKey: "cmd.reminders", Group: true}, h.reminders)
 	r.Prompt("deadline", managerReply(h.setDeadline))
 	r.Prompt("remind", h.remindReply)
 	r.Callback(deadlineCancelKind, h.cancelButton)
@@ -207,7 +209,7 @@ func (h *Deadlines) setDeadline(ctx context.Context, c *bot.Context, b *domain.B
 		c.Reply(c.T("dl.need_text", "example", h.example(c, loc, "dl.example")))
 		return nil
 	}
-	rts, skipped := h.set.Plan.Times(req.At, now, loc)
+	rts, skipped := h.planFor(b).Times(req.At, now, loc)
 	d := store.Deadline{Kind: store.KindDeadline, At: req.At, Text: req.Text, Tie: req.Tie, By: c.Update.From,
 		Created: now, Reminders: reminderKeys(rts), Lang: b.Lang, TZ: b.Timezone}
 	id, _, err := h.store.AddDeadline(ctx, b.ChatID, op(c), d, true)
@@ -614,7 +616,8 @@ func (h *Deadlines) schedule(ctx context.Context, chat int64, d store.Deadline, 
 }
 
 // cancelTimers drops the pending timers of a record (best effort: a timer left behind finds
-// its record gone and sends nothing).
+// its record gone and sends nothing — so do a migrated group's timers, still pending under the
+// old chat, and those of offsets a bloc's reminder plan added after the record was made).
 func (h *Deadlines) cancelTimers(ctx context.Context, chat int64, d store.Deadline) {
 	ids := []string{deadlineTimerID(chat, d, "end")}
 	if d.Kind != store.KindRemind {
@@ -657,7 +660,7 @@ func (h *Deadlines) setTied(ctx context.Context, chat int64, id string, tie doma
 	d := store.Deadline{ID: id, Kind: store.KindDeadline, At: at, Tie: tie, Created: now, Lang: b.Lang, TZ: b.Timezone}
 	var rts []domain.ReminderTime
 	if !at.IsZero() {
-		rts, _ = h.set.Plan.Times(at, now, loc)
+		rts, _ = h.planFor(b).Times(at, now, loc)
 		d.Reminders = reminderKeys(rts)
 	}
 	old, had, err := h.store.SetTiedDeadline(ctx, chat, d)

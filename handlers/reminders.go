@@ -143,6 +143,10 @@ func (h *Deadlines) fireRemind(ctx context.Context, tm scheduler.Timer, late tim
 		h.log.Warn("reminder dropped: the chat is no bloc", "timer", tm.ID, "chat", tm.ChatID)
 		return nil
 	}
+	if key := reminderKeyOf(tm.ID); !h.planFor(b).Has(key) {
+		h.log.Info("reminder dropped: its offset is no longer in the bloc's reminder plan", "timer", tm.ID, "chat", tm.ChatID)
+		return nil
+	}
 	lang, loc := h.chatLang(b, d)
 	ow, err := h.owing(ctx, b, lang, d)
 	if err != nil {

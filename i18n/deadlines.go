@@ -8,6 +8,36 @@ var deadlineMessages = map[string]Msg{
 	"cmd.deadlines": {VI: "Các hạn chót và lời nhắc sắp tới", EN: "Upcoming deadlines and reminders"},
 	"cmd.remind":    {VI: "Đặt lời nhắc: dd/mm[/yyyy] HH:MM nội dung", EN: "Set a one-off reminder: dd/mm[/yyyy] HH:MM text"},
 	"cmd.cancel":    {VI: "Hủy hạn chót hoặc lời nhắc theo số", EN: "Cancel a deadline or reminder by its number"},
+	"cmd.reminders": {VI: "Lịch nhắc trước hạn chót của khối", EN: "When deadlines remind, for this bloc"},
+
+	// /reminders: the bloc's reminder plan.
+	"rp.days":  {VI: "{list} ngày trước, lúc {at}", EN: "{list} days before, at {at}"},
+	"rp.hours": {VI: "{list} giờ trước", EN: "{list} hours before"},
+	"rp.off":   {VI: "không nhắc trước hạn (chỉ báo khi đến hạn)", EN: "no reminders before a deadline (only the notice when it is due)"},
+	"rp.current_default": {
+		VI: "🔔 Lịch nhắc trước hạn chót của khối (mặc định): <b>{plan}</b>.",
+		EN: "🔔 This bloc's deadlines remind (the default): <b>{plan}</b>.",
+	},
+	"rp.current_own": {
+		VI: "🔔 Lịch nhắc trước hạn chót của khối: <b>{plan}</b>.",
+		EN: "🔔 This bloc's deadlines remind: <b>{plan}</b>.",
+	},
+	"rp.usage": {
+		VI: "Quản trị viên đổi lịch bằng: <code>/lichnhac 5 2 07:30 3h</code> (số ngày trước, giờ nhắc HH:MM, số giờ trước với h); <code>/lichnhac tat</code> để không nhắc trước; <code>/lichnhac macdinh</code> để về mặc định.",
+		EN: "Managers change it with: <code>/reminders 5 2 07:30 3h</code> (days before, the time HH:MM, hours before with h); <code>/reminders off</code> for no reminders before; <code>/reminders default</code> to go back to the default.",
+	},
+	"rp.bad": {
+		VI: "Không đọc được lịch nhắc. Ghi số ngày trước (tối đa {days}), giờ nhắc dạng HH:MM và số giờ trước kèm h (tối đa {hours}); nhiều nhất {max} mốc.",
+		EN: "That reminder plan could not be read. Give days before (up to {days}), the time as HH:MM and hours before with h (up to {hours}); {max} at most.",
+	},
+	"rp.set_own": {
+		VI: "✅ Từ nay hạn chót của khối nhắc: <b>{plan}</b>. Đã áp dụng cho {n} hạn chót sắp tới.",
+		EN: "✅ This bloc's deadlines now remind: <b>{plan}</b>. Applied to {n} upcoming deadlines.",
+	},
+	"rp.set_default": {
+		VI: "✅ Khối dùng lại lịch nhắc mặc định: <b>{plan}</b>. Đã áp dụng cho {n} hạn chót sắp tới.",
+		EN: "✅ Back to the default reminders: <b>{plan}</b>. Applied to {n} upcoming deadlines.",
+	},
 
 	// Time.
 	"dl.at":      {VI: "{time} {weekday} {date}", EN: "{time} {weekday} {date}"},

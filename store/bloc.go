@@ -43,15 +43,16 @@ func (c blocCmds) decode(chatID int64) (*domain.Bloc, error) {
 		return nil, domain.ErrNoBloc
 	}
 	b := &domain.Bloc{
-		ChatID:   chatID,
-		Name:     h["name"],
-		Lang:     h["lang"],
-		Timezone: h["tz"],
-		Created:  fromMS(h["created"]),
-		Members:  map[int64]int{},
-		People:   map[int64]domain.Person{},
-		Chairs:   map[int]int{},
-		Deputies: map[int]int{},
+		ChatID:    chatID,
+		Name:      h["name"],
+		Lang:      h["lang"],
+		Timezone:  h["tz"],
+		Created:   fromMS(h["created"]),
+		Reminders: h["remind"],
+		Members:   map[int64]int{},
+		People:    map[int64]domain.Person{},
+		Chairs:    map[int]int{},
+		Deputies:  map[int]int{},
 	}
 	for k, v := range h {
 		if y, ok := strings.CutPrefix(k, "chair:"); ok {
@@ -321,6 +322,16 @@ func (s *Store) SetTimezone(ctx context.Context, chatID int64, op Op, tz string)
 		return domain.ErrInvalidArgs
 	}
 	res, err := s.Run(ctx, setFieldScript, chatID, op, nil, "tz", tz)
+	if err != nil {
+		return err
+	}
+	return scriptErr(res.Value)
+}
+
+// SetReminders sets the bloc's own reminder plan (domain.ReminderPlan's String form); "" goes
+// back to the configured one.
+func (s *Store) SetReminders(ctx context.Context, chatID int64, op Op, plan string) error {
+	res, err := s.Run(ctx, setFieldScript, chatID, op, nil, "remind", plan)
 	if err != nil {
 		return err
 	}
