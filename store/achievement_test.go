@@ -504,6 +504,10 @@ func TestReportAsMember(t *testing.T) {
 	if _, err := s.ReportAsMember(ctx, -777, Op{UpdateID: 2008, Actor: ps[0].ID}, ps[0], ReportHint{}, parse("Không có khối")); !errors.Is(err, domain.ErrNoBloc) {
 		t.Fatalf("no bloc: %v", err)
 	}
+	// The reports' audit entries chain on (the script reads the head with the bloc's fields).
+	if _, _, err := s.VerifyAudit(ctx, chat); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // achModelEntry is what a test expects of one report.
