@@ -142,32 +142,63 @@ func waitUntil(d time.Duration, cond func() bool) {
 	}
 }
 
-// Edits of one message are spaced by EditInterval even when changes come one at a time.
-func TestEditsAreSpaced(t *testing.T) {
-	var mu sync.Mutex
-	var times []time.Time
+// editLog records the editMessageText calls a test Bot API server received.
+type editLog struct {
+	mu    sync.Mutex
+	edits []loggedEdit
+}
+
+type loggedEdit struct {
+	chat, msg string
+	at        time.Time
+}
+
+// times are the times of the edits keep accepts (all when keep is nil), in order.
+func (l *editLog) times(keep func(e loggedEdit) bool) []time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []time.Time
+	for _, e := range l.edits {
+		if keep == nil || keep(e) {
+			out = append(out, e.at)
+		}
+	}
+	return out
+}
+
+// newEditSender is a Sender with the given edit interval against a test Bot API server that
+// answers every call with success and logs the edits.
+func newEditSender(t *testing.T, interval time.Duration) (*Sender, *editLog) {
+	t.Helper()
+	l := &editLog{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/editMessageText") {
-			mu.Lock()
-			times = append(times, time.Now())
-			mu.Unlock()
+			_ = r.ParseForm()
+			l.mu.Lock()
+			l.edits = append(l.edits, loggedEdit{chat: r.Form.Get("chat_id"), msg: r.Form.Get("message_id"), at: time.Now()})
+			l.mu.Unlock()
 		}
 		_, _ = w.Write([]byte(`{"ok":true,"result":true}`))
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	api := NewAPI("1:x", srv.URL, time.Second)
 	s := NewSender(context.Background(), api, NewMemLimiter(Limits{GroupPerMinute: 1000, GlobalPerSecond: 1000}), slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
-	s.EditInterval = 80 * time.Millisecond
+	s.EditInterval = interval
+	return s, l
+}
+
+// Edits of one message are spaced by EditInterval even when changes come one at a time.
+func TestEditsAreSpaced(t *testing.T) {
+	s, log := newEditSender(t, 80*time.Millisecond)
 	for i := 0; i < 4; i++ {
 		s.Edit(-1, 5, fmt.Sprintf("v%d", i), nil)
 		if err := s.Flush(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		// Wait until this edit went out before making the next change (one at a time).
-		waitUntil(2*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(times) == i+1 })
+		waitUntil(2*time.Second, func() bool { return len(log.times(nil)) == i+1 })
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	times := log.times(nil)
 	if len(times) != 4 {
 		t.Fatalf("%d edits, want 4", len(times))
 	}
@@ -207,28 +238,15 @@ func TestInteractiveBeforeBulk(t *testing.T) {
 // A message's first edit goes at once; messages of one chat that keep changing take turns,
 // an interval apart; another chat's edits do not wait for them.
 func TestEditsOfAChatShareItsPace(t *testing.T) {
-	var mu sync.Mutex
-	times := map[string][]time.Time{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/editMessageText") {
-			_ = r.ParseForm()
-			mu.Lock()
-			times[r.Form.Get("chat_id")] = append(times[r.Form.Get("chat_id")], time.Now())
-			mu.Unlock()
-		}
-		_, _ = w.Write([]byte(`{"ok":true,"result":true}`))
-	}))
-	defer srv.Close()
-	api := NewAPI("1:x", srv.URL, time.Second)
-	s := NewSender(context.Background(), api, NewMemLimiter(Limits{GroupPerMinute: 1000, GlobalPerSecond: 1000}), slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	const interval = 300 * time.Millisecond
-	s.EditInterval = interval
+	s, log := newEditSender(t, interval)
+	inChat := func(chat string) func(loggedEdit) bool { return func(e loggedEdit) bool { return e.chat == chat } }
 	start := time.Now()
 	for msg := 1; msg <= 3; msg++ {
 		s.Edit(-1, msg, fmt.Sprintf("m%d", msg), nil)
 	}
 	// Wait until the three first edits went out, then change the three messages again.
-	waitUntil(5*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(times["-1"]) == 3 })
+	waitUntil(5*time.Second, func() bool { return len(log.times(inChat("-1"))) == 3 })
 	for msg := 1; msg <= 3; msg++ {
 		s.Edit(-1, msg, fmt.Sprintf("m%d again", msg), nil)
 	}
@@ -236,9 +254,7 @@ func TestEditsOfAChatShareItsPace(t *testing.T) {
 	if err := s.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	one, two := times["-1"], times["-2"]
+	one, two := log.times(inChat("-1")), log.times(inChat("-2"))
 	if len(one) != 6 || len(two) != 1 {
 		t.Fatalf("edits: chat -1 %d (want 6), chat -2 %d (want 1)", len(one), len(two))
 	}
@@ -258,36 +274,20 @@ func TestEditsOfAChatShareItsPace(t *testing.T) {
 // A burst of first edits (answered join requests) does not make a live message wait for a
 // turn after each of them.
 func TestFirstEditsDoNotDelayLiveMessages(t *testing.T) {
-	var mu sync.Mutex
-	var live []time.Time
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/editMessageText") {
-			_ = r.ParseForm()
-			if r.Form.Get("message_id") == "1" {
-				mu.Lock()
-				live = append(live, time.Now())
-				mu.Unlock()
-			}
-		}
-		_, _ = w.Write([]byte(`{"ok":true,"result":true}`))
-	}))
-	defer srv.Close()
-	api := NewAPI("1:x", srv.URL, time.Second)
-	s := NewSender(context.Background(), api, NewMemLimiter(Limits{GroupPerMinute: 1000, GlobalPerSecond: 1000}), slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	const interval = 200 * time.Millisecond
-	s.EditInterval = interval
+	s, log := newEditSender(t, interval)
+	liveMsg := func(e loggedEdit) bool { return e.msg == "1" }
 	for msg := 10; msg < 20; msg++ { // ten answered requests
 		s.Edit(-1, msg, "done", nil)
 	}
 	s.Edit(-1, 1, "1 vote", nil)
 	// the live message's first edit went out
-	waitUntil(5*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(live) == 1 })
+	waitUntil(5*time.Second, func() bool { return len(log.times(liveMsg)) == 1 })
 	s.Edit(-1, 1, "2 votes", nil) // a change right after: it waits for the next turn
 	if err := s.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	live := log.times(liveMsg)
 	if len(live) != 2 {
 		t.Fatalf("%d edits of the live message, want 2", len(live))
 	}
