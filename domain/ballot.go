@@ -304,7 +304,7 @@ const (
 )
 
 // ParseDuration reads a duration as people type it: "2h", "90m", "1d", "1h30m", "2g" or "2 giờ",
-// "45p" or "45 phút", "3 ngày". Units: d/ngày, h/g/giờ, m/p/ph/phút/min. A bare number is not a
+// "45p" or "45 phút", "3 ngày". Units: d/n/ngày, h/g/giờ, m/p/ph/phút/min. A bare number is not a
 // duration.
 func ParseDuration(s string) (time.Duration, bool) {
 	f := strings.ReplaceAll(Fold(s), " ", "")
@@ -326,15 +326,8 @@ func ParseDuration(s string) (time.Duration, bool) {
 		for j < len(f) && (f[j] < '0' || f[j] > '9') {
 			j++
 		}
-		var unit time.Duration
-		switch f[:j] {
-		case "d", "day", "days", "ngay":
-			unit = 24 * time.Hour
-		case "h", "g", "gio", "hour", "hours", "hr", "hrs", "tieng":
-			unit = time.Hour
-		case "m", "p", "ph", "phut", "min", "mins", "minute", "minutes":
-			unit = time.Minute
-		default:
+		unit, ok := durationUnit(f[:j])
+		if !ok {
 			return 0, false
 		}
 		f = f[j:]
@@ -344,6 +337,19 @@ func ParseDuration(s string) (time.Duration, bool) {
 		}
 	}
 	return total, total > 0
+}
+
+// durationUnit is the length of a folded unit word: d/n/ngày, h/g/giờ/tiếng, m/p/phút.
+func durationUnit(w string) (time.Duration, bool) {
+	switch w {
+	case "d", "n", "day", "days", "ngay":
+		return 24 * time.Hour, true
+	case "h", "g", "gio", "hour", "hours", "hr", "hrs", "tieng":
+		return time.Hour, true
+	case "m", "p", "ph", "phut", "min", "mins", "minute", "minutes":
+		return time.Minute, true
+	}
+	return 0, false
 }
 
 // ParseDeadline reads a deadline at or after now, in loc: a duration from now ("2h", "1 ngày"),

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Bounds of a bloc's own reminder plan.
@@ -143,12 +144,13 @@ func ParseReminderPlan(s string, at TimeOfDay) (ReminderPlan, error) {
 	return p, nil
 }
 
-// reminderUnit is "d" for a word of days, "h" for one of hours, "" otherwise.
+// reminderUnit is "d" for a word of days, "h" for one of hours (durationUnit's words), ""
+// otherwise.
 func reminderUnit(w string) string {
-	switch w {
-	case "d", "n", "ngay", "day", "days":
+	switch u, _ := durationUnit(w); u {
+	case 24 * time.Hour:
 		return "d"
-	case "h", "g", "gio", "tieng", "hour", "hours":
+	case time.Hour:
 		return "h"
 	}
 	return ""
