@@ -8,6 +8,7 @@ import (
 
 	"thiduabot/bot"
 	"thiduabot/domain"
+	"thiduabot/i18n"
 	"thiduabot/store"
 )
 
@@ -29,10 +30,11 @@ func (h *Deadlines) planFor(b *domain.Bloc) domain.ReminderPlan {
 	return p
 }
 
-// describePlan renders a plan: "7, 3, 1 ngày trước lúc 08:00; 2 giờ trước".
-func describePlan(c *bot.Context, p domain.ReminderPlan) string {
+// describePlan renders a plan: "7, 3, 1 ngày trước lúc 08:00; 2 giờ trước" (rendered text,
+// not to be escaped again).
+func describePlan(c *bot.Context, p domain.ReminderPlan) i18n.Raw {
 	if p.Off() {
-		return c.T("rp.off")
+		return raw(c.T("rp.off"))
 	}
 	var parts []string
 	if len(p.DaysBefore) > 0 {
@@ -41,7 +43,7 @@ func describePlan(c *bot.Context, p domain.ReminderPlan) string {
 	if len(p.HoursBefore) > 0 {
 		parts = append(parts, c.T("rp.hours", "list", joinInts(p.HoursBefore)))
 	}
-	return strings.Join(parts, "; ")
+	return i18n.Join(parts, "; ")
 }
 
 func joinInts(v []int) string {
@@ -72,7 +74,7 @@ func (h *Deadlines) reminders(ctx context.Context, c *bot.Context) error {
 	if tooLong(c, arg, 200) {
 		return nil
 	}
-	spec := ""
+	spec, plan := "", h.set.Plan
 	switch domain.Fold(arg) {
 	case "macdinh", "mac dinh", "default", "reset":
 	default:
@@ -85,7 +87,7 @@ func (h *Deadlines) reminders(ctx context.Context, c *bot.Context) error {
 		if err != nil {
 			return err
 		}
-		spec = p.String()
+		spec, plan = p.String(), p
 	}
 	if err := h.store.SetReminders(ctx, b.ChatID, op(c), spec); errors.Is(err, domain.ErrNoBloc) {
 		c.Reply(c.T("err.no_bloc"))
@@ -93,8 +95,6 @@ func (h *Deadlines) reminders(ctx context.Context, c *bot.Context) error {
 	} else if err != nil {
 		return err
 	}
-	b.Reminders = spec
-	plan := h.planFor(b)
 	n, err := h.replan(ctx, b, plan)
 	if err != nil {
 		return err

@@ -28,7 +28,7 @@ var deadlineMessages = map[string]Msg{
 	},
 	"rp.bad": {
 		VI: "Không đọc được lịch nhắc. Ghi số ngày trước (tối đa {days}), giờ nhắc dạng HH:MM và số giờ trước kèm h (tối đa {hours}); nhiều nhất {max} mốc.",
-		EN: "That reminder plan could not be read. Give days before (up to {days}), the time as HH:MM and hours before with h (up to {hours}); {max} at most.",
+		EN: "That reminder plan could not be read. Give days before (up to {days}), the time as HH:MM and hours before with h (up to {hours}); at most {max} reminders in all.",
 	},
 	"rp.set_own": {
 		VI: "✅ Từ nay hạn chót của khối nhắc: <b>{plan}</b>. Đã áp dụng cho {n} hạn chót sắp tới.",
