@@ -20,6 +20,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -298,6 +299,8 @@ func runOne(ctx context.Context, o options, mode string, floor bool, what string
 // update has differed by a third between consecutive quiet runs), so a ratio is taken
 // between runs made next to each other.
 func pairedRuns(ctx context.Context, o options, mode string, f func(floor bool) func(i int, w *bench.World) (bench.RunResult, error)) (feat, fl []bench.RunResult, featLogs, floorLogs []string, err error) {
+	var res [2][]bench.RunResult
+	var logs [2][]string
 	for i := 0; i < o.runs; i++ {
 		for _, floor := range [2][]bool{{false, true}, {true, false}}[i%2] {
 			what := mode + " throughput (the bot)"
@@ -308,20 +311,17 @@ func pairedRuns(ctx context.Context, o options, mode string, f func(floor bool) 
 			if err != nil {
 				return nil, nil, nil, nil, err
 			}
+			k := 0 // the bot's, then the floor's
 			if floor {
-				fl = append(fl, r)
-				if l != "" {
-					floorLogs = append(floorLogs, l)
-				}
-			} else {
-				feat = append(feat, r)
-				if l != "" {
-					featLogs = append(featLogs, l)
-				}
+				k = 1
+			}
+			res[k] = append(res[k], r)
+			if l != "" {
+				logs[k] = append(logs[k], l)
 			}
 		}
 	}
-	return feat, fl, featLogs, floorLogs, nil
+	return res[0], res[1], logs[0], logs[1], nil
 }
 
 // pairRatios are bot ÷ floor of each pair of runs (by throughput and by CPU per update) and
@@ -329,7 +329,7 @@ func pairedRuns(ctx context.Context, o options, mode string, f func(floor bool) 
 func pairRatios(feat, fl []bench.RunResult) (each []float64, byRate, byCPU float64) {
 	var rates, cpus, quietRates, quietCPUs []float64
 	for i := range feat {
-		if i >= len(fl) || fl[i].Rate <= 0 {
+		if fl[i].Rate <= 0 { // pairedRuns gives both as many runs
 			continue
 		}
 		r := feat[i].Rate / fl[i].Rate
@@ -353,15 +353,16 @@ func pairRatios(feat, fl []bench.RunResult) (each []float64, byRate, byCPU float
 	if len(quietCPUs) > 0 {
 		cpus = quietCPUs
 	}
-	return each, medianF(rates), medianF(cpus)
+	return each, median(rates), median(cpus)
 }
 
-func medianF(v []float64) float64 {
+// median is the middle value (the mean of the two middle ones for an even count; 0 for none).
+func median[T ~int64 | ~float64](v []T) T {
 	if len(v) == 0 {
 		return 0
 	}
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
+	s := slices.Clone(v)
+	slices.Sort(s)
 	if len(s)%2 == 0 {
 		return (s[len(s)/2-1] + s[len(s)/2]) / 2
 	}
@@ -534,14 +535,8 @@ func medianRun(all []bench.RunResult) bench.RunResult {
 	for _, r := range rs {
 		p50, p99 = append(p50, r.P50), append(p99, r.P99)
 	}
-	m.P50, m.P99 = medianD(p50), medianD(p99)
+	m.P50, m.P99 = median(p50), median(p99)
 	return m
-}
-
-func medianD(ds []time.Duration) time.Duration {
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[len(s)/2]
 }
 
 // each lists each run's rate with the cores other processes of the machine kept busy.
