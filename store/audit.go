@@ -3,8 +3,6 @@ package store
 import (
 	"cmp"
 	"context"
-	"crypto/sha1"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -130,10 +128,7 @@ func decodeAuditData(s string, out *map[string]any) error {
 }
 
 // chainHash is the hash of an entry whose body is body after an entry whose hash is prev.
-func chainHash(prev, body string) string {
-	sum := sha1.Sum([]byte(prev + "\n" + body))
-	return hex.EncodeToString(sum[:])
-}
+func chainHash(prev, body string) string { return sha1hex(prev + "\n" + body) }
 
 // AuditHead is the hash of the newest audit entry: the receipt of everything before it.
 func (s *Store) AuditHead(ctx context.Context, chatID int64) (string, error) {

@@ -336,7 +336,7 @@ func (s *Sim) answerCallbackQuery(rq *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cb := s.callbacks[rq.str("callback_query_id")]
-	if cb == nil || cb.answered {
+	if cb == nil { // unknown, or answered already (an answer deletes it)
 		return nil, badRequest("query is too old and response timeout expired or query ID is invalid")
 	}
 	a := Answer{
