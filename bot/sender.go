@@ -120,10 +120,10 @@ type editState struct {
 	buttons [][]Button
 	// render, when set, gives the content when the edit is sent (EditFunc).
 	render func() (string, [][]Button, bool)
-	// last is when the message was last edited, changed when it was last changed (Edit).
-	last, changed time.Time
-	scheduled     bool
-	dirty         bool
+	// last is when the message was last edited (set after every edit, sent or skipped).
+	last      time.Time
+	scheduled bool
+	dirty     bool
 }
 
 // NewSender returns a sender. ctx bounds its retries (cancel it to give up at shutdown, after
@@ -180,8 +180,6 @@ func (s *Sender) edit(chatID int64, messageID int, text string, buttons [][]Butt
 	}
 	st.text, st.buttons, st.render, st.dirty = text, buttons, render, true
 	now := time.Now()
-	prevChange := st.changed
-	st.changed = now
 	if st.scheduled {
 		s.mu.Unlock()
 		return
@@ -189,19 +187,17 @@ func (s *Sender) edit(chatID int64, messageID int, text string, buttons [][]Butt
 	st.scheduled = true
 	s.pending++
 	s.metrics.Queue(1)
-	// A live message (changed or edited within the last interval: a ballot, pledge or poll
-	// message under a stream of changes) is redrawn at the chat's next free turn, no earlier
+	// A live message (edited within the last interval — every change since was edited, so
+	// this covers one changed within it too: a ballot, pledge or poll message under a stream
+	// of changes) is redrawn at the chat's next free turn, no earlier
 	// than an interval after its previous edit: a chat's live messages take turns, in the order
 	// their changes came. A message changed after a quiet interval (a join request answered,
 	// the first vote) is edited at once, and leaves the turns of the live messages where they
 	// are (a burst of such edits must not make the live messages wait for all of them).
 	next := s.editNext[chatID]
 	var at time.Time
-	if own := st.last.Add(s.EditInterval); own.After(now) || now.Sub(prevChange) < s.EditInterval {
+	if own := st.last.Add(s.EditInterval); own.After(now) {
 		at = own
-		if now.After(at) {
-			at = now
-		}
 		if next.After(at) {
 			at = next
 		}
