@@ -277,6 +277,7 @@ func TestFirstEditsDoNotDelayLiveMessages(t *testing.T) {
 	const interval = 200 * time.Millisecond
 	s, log := newEditSender(t, interval)
 	liveMsg := func(e loggedEdit) bool { return e.msg == "1" }
+	start := time.Now()
 	for msg := 10; msg < 20; msg++ { // ten answered requests
 		s.Edit(-1, msg, "done", nil)
 	}
@@ -290,6 +291,9 @@ func TestFirstEditsDoNotDelayLiveMessages(t *testing.T) {
 	live := log.times(liveMsg)
 	if len(live) != 2 {
 		t.Fatalf("%d edits of the live message, want 2", len(live))
+	}
+	if d := live[0].Sub(start); d >= interval {
+		t.Errorf("the live message's first edit came %v after the burst began (interval %v): it waited behind the first edits", d, interval)
 	}
 	if gap := live[1].Sub(live[0]); gap > 3*interval {
 		t.Errorf("the live message's second edit came %v after its first (interval %v): it waited behind the first edits", gap, interval)
