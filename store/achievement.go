@@ -98,6 +98,12 @@ func achErr(res string) error {
 // The record's time is the caller's clock, but never before the newest report's (replicas'
 // clocks differ by milliseconds): ids are positions, and the binary search over them needs
 // their times in order. Its result is "<id>|<ms>|<categories as JSON>".
+// reportHashLua is report_hash(unit): what makes two reports the same one (the unit, the text
+// and the file: ARGV[12] is the hash of text and file, the caller's), 12 hex digits.
+const reportHashLua = `
+local function report_hash(unit) return string.sub(redis.sha1hex(unit .. '\0' .. ARGV[12]), 1, 12) end
+`
+
 const reportCore = `
 -- The sender's recent reports: the rate set's field for them, "<ms>:<hash>:<id>,..." (only
 -- their own entries are read: a bloc's busy reporting hour must not make each report scan
@@ -151,12 +157,13 @@ func reportKeys(ck rkeys.Chat) []string {
 	return []string{ck.Achievements(), ck.AchievementCounts(), ck.Categories(), ck.ReportRate(), ck.Units(), ck.Members()}
 }
 
-var reportScript = NewScript(`
+var reportScript = NewScript(reportHashLua + `
 if not has_bloc() then return done('err:nobloc') end
 local ACH, COUNTS, CATS, RATE, UNITS, MEMBERS, BYUNIT = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
 local rec, unit, at, year = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local tags = cjson.decode(ARGV[8])
-local rmax, rwin, other, hash = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11], ARGV[12]
+local rmax, rwin, other = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
+local hash = report_hash(unit)
 if redis.call('HEXISTS', UNITS, unit) == 0 then return done('err:unit') end
 if redis.call('HGET', MEMBERS, ACTOR) ~= unit then return done('err:notlinked') end
 ` + reportCore + `
@@ -166,13 +173,12 @@ return {0, res}
 // reportMemberScript is reportScript for a report of the sender's own unit, which the script
 // finds (HGET members). The caller does not know the unit nor the bloc's time zone (the year
 // the report counts in) for sure: it passes its hint (ARGV[13] the time zone, ARGV[14] the
-// unit ids of the bloc as it knows them, KEYS[11...] their per-unit indexes; ARGV[15] and
-// ARGV[16] the text and file id, for the hash of the same report sent twice) and the script
+// unit ids of the bloc as it knows them, KEYS[11...] their per-unit indexes) and the script
 // records only when the hint holds; otherwise it changes nothing, records no result for the
 // update, and returns 'hint:' and the right hint (time zone, then the unit ids) for a retry.
 // On success it returns, after the stored result and a newline, what the confirmation shows:
 // the bloc's language, the unit's name and the bloc's own categories.
-var reportMemberScript = NewScript(`
+var reportMemberScript = NewScript(reportHashLua + `
 local bl = redis.call('HMGET', BLOC, 'lang', 'tz', 'audit_head')
 if not bl[1] then return done('err:nobloc') end -- every bloc has a language from its setup
 AHEAD = bl[3] or ''
@@ -183,7 +189,7 @@ local rmax, rwin, other = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
 local unit = redis.call('HGET', MEMBERS, ACTOR)
 if not unit then return done('err:notlinked') end
 -- The same report twice: the hash Report's caller computes, of the unit, text and file.
-local hash = string.sub(redis.sha1hex(unit .. '\0' .. ARGV[15] .. '\0' .. ARGV[16]), 1, 12)
+local hash = report_hash(unit)
 local tz = bl[2] or ''
 local BYUNIT
 local known = cjson.decode(ARGV[14])
@@ -261,7 +267,7 @@ func (s *Store) ReportAsMember(ctx context.Context, chatID int64, op Op, reporte
 			keys = append(keys, ck.AchievementsOfUnit(u))
 		}
 		a := s.reportArgs(0, reporter, (&domain.Bloc{Timezone: hint.TZ}).Location(), r)
-		res, err := s.Run(ctx, reportMemberScript, chatID, op, keys, append(a.args, hint.TZ, mustJSON(units), a.text, a.file)...)
+		res, err := s.Run(ctx, reportMemberScript, chatID, op, keys, append(a.args, hint.TZ, mustJSON(units))...)
 		if err != nil {
 			return MemberReport{}, err
 		}
@@ -319,9 +325,8 @@ func (s *Store) ReportAsMember(ctx context.Context, chatID int64, op Op, reporte
 // reportArgs are the report scripts' arguments (ARGV[4] to ARGV[12]) and the report as the
 // caller knows it (no id, categories nor unit yet).
 type reportArgs struct {
-	ach        domain.Achievement
-	text, file string
-	args       []any
+	ach  domain.Achievement
+	args []any
 }
 
 // recField is a field as a record keeps it: without the separator.
@@ -352,9 +357,9 @@ func (s *Store) reportArgs(unit int, reporter domain.Person, loc *time.Location,
 	for _, t := range other {
 		tags = append(tags, tagArg{N: t.Key, T: t.Typed})
 	}
-	hash := sha1hex(strconv.Itoa(unit) + "\x00" + r.Text + "\x00" + fileID)[:12] // the same report twice
-	return reportArgs{ach: ach, text: r.Text, file: fileID, args: []any{strings.Join(rest, recSep), unit, now.UnixMilli(), year,
-		mustJSON(tags), domain.ReportRateMax, domain.ReportRateWindow.Milliseconds(), domain.OtherCategory, hash}}
+	content := sha1hex(r.Text + "\x00" + fileID) // with the unit, the script's report_hash
+	return reportArgs{ach: ach, args: []any{strings.Join(rest, recSep), unit, now.UnixMilli(), year,
+		mustJSON(tags), domain.ReportRateMax, domain.ReportRateWindow.Milliseconds(), domain.OtherCategory, content}}
 }
 
 // reportResult reads a report script's result ("<id>|<ms>|<categories>", "same:<id>" or an
