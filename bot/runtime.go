@@ -197,18 +197,44 @@ func (r *Runtime) setCommands(ctx context.Context) error {
 
 // Handle applies one update. It returns nil when the update was applied (or is not ours), and
 // an error wrapping ErrUnavailable when it could not be applied now and should be retried.
-func (r *Runtime) Handle(ctx context.Context, tu *tgbotapi.Update) (err error) {
+func (r *Runtime) Handle(ctx context.Context, tu *tgbotapi.Update) error {
+	return r.handle(ctx, r.read(tu))
+}
+
+// inbound is an update as the runtime reads it: normalized, and a button's data decoded. The
+// webhook reads it once to ask whether its handler dedupes by itself, then handles it.
+type inbound struct {
+	u  Update
+	ok bool // false: not an update the bot handles
+	// kind, args and decErr are a button's decoded data.
+	kind   string
+	args   []string
+	decErr error
+}
+
+func (r *Runtime) read(tu *tgbotapi.Update) *inbound {
+	in := &inbound{}
+	in.u, in.ok = normalize(tu, r.me.ID)
+	if in.ok && in.u.Callback != nil && in.u.MigrateTo == 0 && in.u.MigrateFrom == 0 {
+		in.kind, in.args, in.decErr = r.codec.Decode(in.u.ChatID, in.u.Callback.Data)
+	}
+	return in
+}
+
+func (r *Runtime) handle(ctx context.Context, in *inbound) (err error) {
 	r.inflight.Add(1)
 	defer r.inflight.Done()
 	if r.metrics != nil {
 		r.metrics.Received()
 	}
-	u, ok := normalize(tu, r.me.ID)
-	if !ok {
+	if !in.ok {
 		return nil
 	}
-	ctx = context.WithValue(ctx, handlingKey{}, u.ID)
-	c := &Context{Update: &u, rt: r}
+	u := &in.u
+	if id, ok := HandlingUpdate(ctx); !ok || id != u.ID {
+		ctx = context.WithValue(ctx, handlingKey{}, u.ID)
+	}
+	c := &Context{Update: u, rt: r}
 	start := time.Now()
 	name := "other"
 	defer func() {
@@ -228,7 +254,7 @@ func (r *Runtime) Handle(ctx context.Context, tu *tgbotapi.Update) (err error) {
 			}
 		}
 	}()
-	h, name := r.route(ctx, c)
+	h, name := r.route(ctx, c, in)
 	if h == nil {
 		return nil
 	}
@@ -280,31 +306,30 @@ func (r *Runtime) fail(ctx context.Context, c *Context, _ error) {
 // selfDeduped reports whether an update goes to a handler registered with
 // Router.SelfDeduped (a button kind or a command), which makes a duplicate delivery harmless by
 // itself, so the webhook need not claim the update first.
-func (r *Runtime) selfDeduped(tu *tgbotapi.Update) bool {
+func (r *Runtime) selfDeduped(in *inbound) bool {
 	if len(r.router.deduped) == 0 {
 		return false
 	}
-	u, ok := normalize(tu, r.me.ID)
+	u := &in.u
 	switch {
-	case !ok || u.MigrateTo != 0 || u.MigrateFrom != 0:
+	case !in.ok || u.MigrateTo != 0 || u.MigrateFrom != 0:
 		return false
 	case u.Callback != nil:
-		kind, _, err := r.codec.Decode(u.ChatID, u.Callback.Data)
-		return err == nil && r.router.isDeduped(kind, &u)
+		return in.decErr == nil && r.router.isDeduped(in.kind, u)
 	case u.Command != "":
-		return (u.CommandBot == "" || strings.EqualFold(u.CommandBot, r.me.UserName)) && r.router.isDeduped(u.Command, &u)
+		return (u.CommandBot == "" || strings.EqualFold(u.CommandBot, r.me.UserName)) && r.router.isDeduped(u.Command, u)
 	}
 	return false
 }
 
 // route picks the handler for an update.
-func (r *Runtime) route(ctx context.Context, c *Context) (HandlerFunc, string) {
+func (r *Runtime) route(ctx context.Context, c *Context, in *inbound) (HandlerFunc, string) {
 	u := c.Update
 	switch {
 	case u.MigrateTo != 0 || u.MigrateFrom != 0:
 		return r.migrate, "migrate"
 	case u.Callback != nil:
-		kind, args, err := r.codec.Decode(u.ChatID, u.Callback.Data)
+		kind, args, err := in.kind, in.args, in.decErr
 		h, ok := r.router.callbacks[kind]
 		if err != nil || !ok {
 			return func(ctx context.Context, c *Context) error {

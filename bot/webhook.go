@@ -203,7 +203,8 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Updates whose handlers dedupe by themselves (votes, signatures, reports, poll presses:
 	// one script keyed by the update id, no new message on a replay) skip the claim and its
 	// two round trips; their duplicates are handled as the poller handles them.
-	if h.o.Claims != nil && !h.rt.selfDeduped(u) {
+	in := h.rt.read(u)
+	if h.o.Claims != nil && !h.rt.selfDeduped(in) {
 		tok, done, err := h.o.Claims.ClaimUpdate(ctx, chatID, updateID, claimTTL)
 		switch {
 		case err != nil:
@@ -227,7 +228,7 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		token = tok
 	}
-	err = h.rt.Handle(ctx, u)
+	err = h.rt.handle(ctx, in)
 	if err != nil && errors.Is(err, ErrUnavailable) {
 		if token != "" {
 			if rerr := h.o.Claims.ReleaseUpdate(ctx, chatID, updateID, token); rerr != nil {
