@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -48,34 +47,6 @@ type BallotCard struct {
 	Opened    int64           `json:"opened"`
 	Cands     []CardUnit      `json:"cands"`
 	Elig      []CardUnit      `json:"elig"`
-}
-
-// cardCache keeps decoded ballot cards by their JSON: a ballot's card is fixed when it opens
-// and every vote returns it, and decoding it was a good part of a vote's work in the bot. The
-// cards it hands out are shared: read them, never change them.
-type cardCache struct {
-	mu sync.Mutex
-	m  map[string]*BallotCard
-}
-
-func (c *cardCache) get(raw string) (*BallotCard, error) {
-	c.mu.Lock()
-	card := c.m[raw]
-	c.mu.Unlock()
-	if card != nil {
-		return card, nil
-	}
-	card = new(BallotCard)
-	if err := json.Unmarshal([]byte(raw), card); err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= 4096 { // the open ballots of this many blocs at most
-		c.m = map[string]*BallotCard{}
-	}
-	c.m[raw] = card
-	c.mu.Unlock()
-	return card, nil
 }
 
 // CardUnit is a unit on a ballot card.
@@ -381,7 +352,7 @@ local function fail(code) return done(code .. RS .. lang) end
 if not bl[1] then return fail('nobloc') end -- every bloc has a language from its setup
 local unit = redis.call('HGET', MEMBERS, ACTOR)
 if not unit then return fail('notmember') end
-local st = redis.call('HMGET', B, 'state', 'dl', 'cands', 'elig', 'self', 'secret', 'msg', 'card', 'ver')
+local st = redis.call('HMGET', B, 'state', 'dl', 'cands', 'elig', 'self', 'secret', 'msg', 'opened', 'ver')
 if not st[1] then return fail('notfound') end
 if st[1] ~= 'open' then return fail('closed') end
 local dl = tonumber(st[2] or '0')
@@ -413,9 +384,13 @@ else
 end
 done(s)
 -- For the group message: candidate, its name, the units that voted, message id, time zone,
--- version; then the card.
+-- version, when the ballot opened; then the card, unless the caller holds it (ARGV[6] is the
+-- opening time of the card it holds: cards.go).
 local voted = table.concat(redis.call('HKEYS', V), ',')
-return {0, s .. '\n' .. table.concat({cand, names[2] or '', voted, st[7] or '', tz, ver}, RS) .. '\n' .. st[8]}
+local opened = st[8] or ''
+local card = ''
+if opened ~= ARGV[6] then card = redis.call('HGET', B, 'card') or '' end
+return {0, s .. '\n' .. table.concat({cand, names[2] or '', voted, st[7] or '', tz, ver, opened}, RS) .. '\n' .. card}
 `)
 
 // VoteResult is what a vote did, for the presser's answer and the group message.
@@ -455,8 +430,10 @@ var voteErrs = map[string]error{
 // ErrSelfVote, ErrNotFound, ErrNoBloc) together with a result that carries the chat's language.
 func (s *Store) Vote(ctx context.Context, chatID int64, op Op, ballotID string, cand int) (VoteResult, error) {
 	ck := rkeys.ForChat(chatID)
+	key := cardKey{chatID, ballotID}
+	held, _ := s.ballotCards.have(key)
 	res, err := s.RunDurable(ctx, voteScript, chatID, op,
-		[]string{ck.Ballot(ballotID), ck.BallotVotes(ballotID), ck.Members(), ck.Units()}, ballotID, cand)
+		[]string{ck.Ballot(ballotID), ck.BallotVotes(ballotID), ck.Members(), ck.Units()}, ballotID, cand, held)
 	if err != nil {
 		return VoteResult{}, err
 	}
@@ -475,10 +452,10 @@ func (s *Store) Vote(ctx context.Context, chatID int64, op Op, ballotID string, 
 	}
 	if len(parts) == 3 {
 		f := strings.Split(parts[1], "\x1e")
-		if len(f) != 6 {
+		if len(f) != 7 {
 			return VoteResult{}, fmt.Errorf("vote: malformed answer %q", parts[1])
 		}
-		card, err := s.cards.get(parts[2])
+		card, err := s.ballotCards.resolve(key, f[6], parts[2], decodeBallotCard)
 		if err != nil {
 			return VoteResult{}, fmt.Errorf("vote: card: %w", err)
 		}
@@ -495,6 +472,14 @@ func (s *Store) Vote(ctx context.Context, chatID int64, op Op, ballotID string, 
 		vr.Version, _ = strconv.ParseInt(f[5], 10, 64)
 	}
 	return vr, nil
+}
+
+func decodeBallotCard(raw string) (*BallotCard, error) {
+	card := new(BallotCard)
+	if err := json.Unmarshal([]byte(raw), card); err != nil {
+		return nil, err
+	}
+	return card, nil
 }
 
 // decodeVoteShort reads a vote's stored answer (also what a replay returns): the refusal code

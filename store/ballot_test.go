@@ -724,3 +724,84 @@ func TestDecodeVoteShort(t *testing.T) {
 		t.Error("a malformed answer was read")
 	}
 }
+
+// scriptReplies records the string answers of the scripts a client runs.
+type scriptReplies struct {
+	mu  sync.Mutex
+	all []string
+}
+
+func (h *scriptReplies) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *scriptReplies) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		if c, ok := cmd.(*redis.Cmd); ok && strings.HasPrefix(cmd.Name(), "eval") {
+			if v, ok := c.Val().([]any); ok && len(v) == 2 {
+				s, _ := v[1].(string)
+				h.mu.Lock()
+				h.all = append(h.all, s)
+				h.mu.Unlock()
+			}
+		}
+		return err
+	}
+}
+func (h *scriptReplies) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+func (h *scriptReplies) last(t *testing.T) string {
+	t.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.all) == 0 {
+		t.Fatal("no script answered")
+	}
+	return h.all[len(h.all)-1]
+}
+
+// A vote's answer carries the ballot's card only to a replica that does not hold it: the
+// first vote through a store brings it, the next ones leave it out and get the held card, a
+// second replica gets it with its own first vote, and a held card of the same ballot id opened
+// at another time is replaced.
+func TestVoteSendsTheCardOnce(t *testing.T) {
+	e := newBallotEnv(t, 7)
+	ctx := context.Background()
+	if _, err := e.s.OpenBallot(ctx, chat, e.op(1), domain.PosChair, 2024, "", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	h := &scriptReplies{}
+	e.rdb.AddHook(h)
+	cardOf := func(answer string) string {
+		parts := strings.SplitN(answer, "\n", 3)
+		if len(parts) != 3 {
+			t.Fatalf("answer %q has no card part", answer)
+		}
+		return parts[2]
+	}
+	first := e.vote(t, 1, "1", 2)
+	if first.Card == nil || len(first.Card.Cands) != 7 || cardOf(h.last(t)) == "" {
+		t.Fatalf("first vote: card %+v, answer %q", first.Card, h.last(t))
+	}
+	second := e.vote(t, 2, "1", 3)
+	if got := cardOf(h.last(t)); got != "" {
+		t.Fatalf("the second vote was sent the card again: %q", got)
+	}
+	if second.Card != first.Card {
+		t.Fatal("the second vote did not get the held card")
+	}
+	other := New(e.rdb, e.clk) // another replica
+	r, err := other.Vote(ctx, chat, e.op(e.people[2].ID), "1", 4)
+	if err != nil || r.Card == nil || len(r.Card.Cands) != 7 || cardOf(h.last(t)) == "" {
+		t.Fatalf("another replica's first vote: %+v %v, answer %q", r.Card, err, h.last(t))
+	}
+	// A card held for ballot 1 as it was opened at another time (the bloc removed and set up
+	// again): the script sends the card of the ballot as it is.
+	if _, err := e.s.ballotCards.resolve(cardKey{chat, "1"}, "1", `{"id":"1","round":9}`, decodeBallotCard); err != nil {
+		t.Fatal(err)
+	}
+	r = e.vote(t, 4, "1", 5)
+	if r.Card == nil || r.Card.Round != 1 || len(r.Card.Cands) != 7 || cardOf(h.last(t)) == "" {
+		t.Fatalf("after a stale card: %+v, answer %q", r.Card, h.last(t))
+	}
+}

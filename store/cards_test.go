@@ -1,34 +1,49 @@
 package store
 
 import (
-	"strconv"
+	"errors"
 	"testing"
 )
 
-// Decoded ballot cards are kept by their JSON: a second vote gets the same card without
-// decoding it again; another card is decoded; a bad one is an error; the cache stays bounded.
+// A card the script sent is decoded and kept under its chat, id and opening time; a later
+// answer without a card gets the held one; an answer without a card for a ballot opened at
+// another time (or for a card not held) is an error; a bad card is an error; the cache stays
+// bounded.
 func TestCardCache(t *testing.T) {
-	var c cardCache
+	var c cardCache[*BallotCard]
+	k := cardKey{-1001, "1"}
+	if held, card := c.have(k); held != "" || card != nil {
+		t.Fatalf("an empty cache holds %q %v", held, card)
+	}
 	raw := `{"id":"1","pos":"chair","year":2024,"round":1,"cands":[{"id":1,"n":"Cục Thuế"}],"elig":[{"id":1,"n":"Cục Thuế"}]}`
-	a, err := c.get(raw)
+	a, err := c.resolve(k, "1700", raw, decodeBallotCard)
 	if err != nil || a.ID != "1" || len(a.Cands) != 1 || a.Cands[0].Name != "Cục Thuế" {
 		t.Fatalf("card: %+v %v", a, err)
 	}
-	if b, _ := c.get(raw); b != a {
-		t.Fatal("the same card was decoded again")
+	if held, card := c.have(k); held != "1700" || card != a {
+		t.Fatalf("held %q %p, want 1700 %p", held, card, a)
 	}
-	if b, _ := c.get(`{"id":"2"}`); b == a || b.ID != "2" {
-		t.Fatalf("another card: %+v", b)
+	if b, err := c.resolve(k, "1700", "", decodeBallotCard); err != nil || b != a {
+		t.Fatalf("without a card: %p %v, want the held %p", b, err, a)
 	}
-	if _, err := c.get(`{"id":`); err == nil {
+	if _, err := c.resolve(k, "1800", "", decodeBallotCard); !errors.Is(err, errCardMissing) {
+		t.Fatalf("a card of another opening: %v", err)
+	}
+	if _, err := c.resolve(cardKey{-1002, "1"}, "1700", "", decodeBallotCard); !errors.Is(err, errCardMissing) {
+		t.Fatalf("another chat's card: %v", err)
+	}
+	if b, _ := c.resolve(k, "1800", `{"id":"1","round":2}`, decodeBallotCard); b == a || b.Round != 2 {
+		t.Fatalf("the ballot opened again: %+v", b)
+	}
+	if _, err := c.resolve(k, "1900", `{"id":`, decodeBallotCard); err == nil {
 		t.Fatal("a bad card was accepted")
 	}
 	for i := 0; i < 5000; i++ {
-		if _, err := c.get(`{"id":"` + strconv.Itoa(i) + `"}`); err != nil {
+		if _, err := c.resolve(cardKey{int64(i), "1"}, "1", `{"id":"1"}`, decodeBallotCard); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := len(c.m); n > 4096 {
+	if n := len(c.m); n > maxCards {
 		t.Fatalf("the cache holds %d cards", n)
 	}
 }

@@ -140,7 +140,7 @@ local id, opt = ARGV[4], tonumber(ARGV[5])
 ` + closedPoll + `
 local lang = redis.call('HGET', BLOC, 'lang') or ''
 local function fail(code) return done(cjson.encode({e = code, l = lang})) end
-local st = redis.call('HMGET', P, 'state', 'dl', 'n', 'multi', 'msg', 'card')
+local st = redis.call('HMGET', P, 'state', 'dl', 'n', 'multi', 'msg', 'opened')
 if not st[1] then return fail(closed_or_missing(id)) end
 local dl = tonumber(st[2] or '0')
 if st[1] ~= 'open' or (dl > 0 and NOW >= dl) then return fail('closed') end
@@ -179,7 +179,12 @@ for i = 0, n - 1 do f[#f + 1] = 'c' .. i end
 local c = redis.call('HMGET', P, unpack(f))
 local s = cjson.encode({l = lang, ch = change, mine = new, c = c})
 done(s)
-return {0, s .. '\n' .. (st[5] or '') .. ' ' .. ver .. '\n' .. st[6]}
+-- Then the group message, the version, when the poll opened, and the card unless the caller
+-- holds it (ARGV[6]: the opening time of the card it holds, cards.go).
+local opened = st[6] or ''
+local card = ''
+if opened ~= ARGV[6] then card = redis.call('HGET', P, 'card') or '' end
+return {0, s .. '\n' .. (st[5] or '') .. ' ' .. ver .. ' ' .. opened .. '\n' .. card}
 `)
 
 var pollErrs = map[string]error{
@@ -194,7 +199,9 @@ var pollErrs = map[string]error{
 // chat's language. On a replay (Dup) the card is empty.
 func (s *Store) PollVote(ctx context.Context, chatID int64, op Op, pollID string, opt int) (PollState, error) {
 	ck := rkeys.ForChat(chatID)
-	res, err := s.Run(ctx, pollVoteScript, chatID, op, []string{ck.Poll(pollID), ck.PollVotes(pollID), ck.ClosedPolls()}, pollID, opt)
+	key := cardKey{chatID, pollID}
+	held, _ := s.pollCards.have(key)
+	res, err := s.Run(ctx, pollVoteScript, chatID, op, []string{ck.Poll(pollID), ck.PollVotes(pollID), ck.ClosedPolls()}, pollID, opt, held)
 	if err != nil {
 		return PollState{}, err
 	}
@@ -230,10 +237,13 @@ func (s *Store) PollVote(ctx context.Context, chatID int64, op Op, pollID string
 		}
 	}
 	if len(parts) == 3 {
-		msg, ver, _ := strings.Cut(parts[1], " ")
-		ps.MessageID, _ = strconv.Atoi(msg)
-		ps.Version, _ = strconv.ParseInt(ver, 10, 64)
-		if ps.Card, err = decodeCard(pollID, parts[2]); err != nil {
+		f := strings.Split(parts[1], " ")
+		if len(f) != 3 {
+			return PollState{}, fmt.Errorf("poll vote: malformed answer %q", parts[1])
+		}
+		ps.MessageID, _ = strconv.Atoi(f[0])
+		ps.Version, _ = strconv.ParseInt(f[1], 10, 64)
+		if ps.Card, err = s.pollCards.resolve(key, f[2], parts[2], func(raw string) (PollCard, error) { return decodeCard(pollID, raw) }); err != nil {
 			return PollState{}, fmt.Errorf("poll vote: card: %w", err)
 		}
 	}

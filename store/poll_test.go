@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -229,5 +230,48 @@ func TestPollClosedIsSquashed(t *testing.T) {
 	}
 	if _, _, err := s.VerifyAudit(ctx, chat); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A poll press's answer carries the poll's card only to a replica that does not hold it (as a
+// vote's: TestVoteSendsTheCardOnce), and the card it gets is the poll's either way.
+func TestPollPressSendsTheCardOnce(t *testing.T) {
+	e := newBallotEnv(t, 7)
+	ctx := context.Background()
+	author := domain.Person{ID: 9007199254740999, Name: "Chị Lan"}
+	if _, _, err := e.s.OpenPoll(ctx, chat, e.op(author.ID), domain.PollSpec{Question: "Họp ngày nào?", Options: []string{"Thứ Ba", "Thứ Năm"}}, author, "Asia/Ho_Chi_Minh"); err != nil {
+		t.Fatal(err)
+	}
+	h := &scriptReplies{}
+	e.rdb.AddHook(h)
+	hasCard := func() bool {
+		parts := strings.SplitN(h.last(t), "\n", 3)
+		if len(parts) != 3 {
+			t.Fatalf("answer %q has no card part", h.last(t))
+		}
+		return parts[2] != ""
+	}
+	press := func(s *Store, who int64) PollState {
+		t.Helper()
+		ps, err := s.PollVote(ctx, chat, e.op(who), "1", int(who%2))
+		if err != nil || ps.Card.Question != "Họp ngày nào?" || !reflect.DeepEqual(ps.Card.Options, []string{"Thứ Ba", "Thứ Năm"}) || ps.Card.ID != "1" {
+			t.Fatalf("%d presses: %+v %v", who, ps, err)
+		}
+		return ps
+	}
+	if press(e.s, 1); !hasCard() {
+		t.Fatal("the first press got no card")
+	}
+	if press(e.s, 2); hasCard() {
+		t.Fatal("the second press was sent the card again")
+	}
+	if press(New(e.rdb, e.clk), 3); !hasCard() {
+		t.Fatal("another replica's first press got no card")
+	}
+	if _, err := e.s.pollCards.resolve(cardKey{chat, "1"}, "1", `{"q":"Cũ?"}`, func(raw string) (PollCard, error) { return decodeCard("1", raw) }); err != nil {
+		t.Fatal(err)
+	}
+	if press(e.s, 4); !hasCard() {
+		t.Fatal("a stale card was not replaced")
 	}
 }

@@ -26,7 +26,9 @@ type Store struct {
 	// waitN replicas must confirm RunDurable's changes within waitTimeout (durable.go).
 	waitN       int
 	waitTimeout time.Duration
-	cards       cardCache // decoded ballot cards (ballot.go)
+	// Decoded cards of ballots and polls (cards.go).
+	ballotCards cardCache[*BallotCard]
+	pollCards   cardCache[PollCard]
 	// scripts runs Run's scripts: the client itself, or a ScriptBatcher (batch.go).
 	scripts redis.Scripter
 }
