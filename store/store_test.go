@@ -199,6 +199,18 @@ func TestSeenIsTrimmed(t *testing.T) {
 	if len(cur) != 302 || len(old) != 0 || !cur["1"] || !cur["399"] {
 		t.Fatalf("within the hour: %d results, %d in the old generation", len(cur), len(old))
 	}
+	// fresh tells whether the current generation is marked as begun with no previous one.
+	fresh := func() bool {
+		t.Helper()
+		v, err := s.rdb.HExists(ctx, rkeys.ForChat(chat).Seen(), "_f").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if !fresh() {
+		t.Fatal("the chat's first generation is not marked fresh")
+	}
 	// An hour later the first new update starts a new generation; the old one still answers.
 	clk.Advance(61 * time.Minute)
 	for i := int64(400); i < 600; i++ {
@@ -209,6 +221,9 @@ func TestSeenIsTrimmed(t *testing.T) {
 	cur, old = seenIDs(t, s)
 	if len(cur) != 200 || len(old) != 302 || !cur["400"] || !old["2"] {
 		t.Fatalf("after an hour: %d and %d in the old generation", len(cur), len(old))
+	}
+	if fresh() {
+		t.Fatal("a generation with an old one beside it is marked fresh")
 	}
 	if r, err := s.AddUnits(ctx, chat, Op{UpdateID: 2}, tayNinh); err != nil || !r.Dup || len(r.Added) != 7 {
 		t.Fatalf("a replay of an update an hour old: %+v %v", r, err)
@@ -230,8 +245,29 @@ func TestSeenIsTrimmed(t *testing.T) {
 	if err := s.SetLang(ctx, chat, Op{UpdateID: 601}, "vi"); err != nil {
 		t.Fatal(err)
 	}
-	if cur, old = seenIDs(t, s); len(cur) != 1 || len(old) != 0 {
-		t.Fatalf("after three quiet hours: %d and %d in the old generation", len(cur), len(old))
+	if cur, old = seenIDs(t, s); len(cur) != 1 || len(old) != 0 || !fresh() {
+		t.Fatalf("after three quiet hours: %d and %d in the old generation (fresh: %v)", len(cur), len(old), fresh())
+	}
+	// A generation written before the mark existed (no '_f') still sends replays to the old one.
+	ck := rkeys.ForChat(chat)
+	if r, err := s.AddUnits(ctx, chat, Op{UpdateID: 555}, []string{"Sở khác"}); err != nil || r.Dup {
+		t.Fatalf("update 555: %+v %v", r, err)
+	}
+	res, err := s.rdb.HGet(ctx, ck.Seen(), "555").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.rdb.HSet(ctx, ck.SeenOld(), "555", res).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.rdb.HDel(ctx, ck.Seen(), "555", "_f").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.AddUnits(ctx, chat, Op{UpdateID: 555}, []string{"Sở khác"}); err != nil || !r.Dup || len(r.Added) != 1 {
+		t.Fatalf("a replay found in the old generation of an unmarked one: %+v %v", r, err)
+	}
+	if err := s.rdb.Del(ctx, ck.SeenOld()).Err(); err != nil {
+		t.Fatal(err)
 	}
 	// A burst: at most 2,500 a generation, 5,000 in all.
 	for i := int64(1000); i < 6200; i++ {
