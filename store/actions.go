@@ -41,6 +41,10 @@ type actionKey struct {
 type actionCount struct {
 	total   int // in Redis at the last flush, this replica's flushed actions included
 	pending int // this replica's actions not flushed yet
+	// expiring: this replica has given the key its expiry. Later flushes only add to it (the
+	// expiry outlasts the window), unless the addition finds the key gone (a failover lost it):
+	// then it is given its expiry again.
+	expiring bool
 }
 
 // NewActionCounter returns a counter that flushes every interval (100ms when 0).
@@ -81,15 +85,25 @@ func (a *ActionCounter) CountAction(_ context.Context, person int64, window time
 	return c.total + c.pending, nil
 }
 
+// expireMark marks an item whose key is to be given its expiry (Flush replaces the mark by
+// the command).
+func expireMark(needed bool) *redis.BoolCmd {
+	if needed {
+		return new(redis.BoolCmd)
+	}
+	return nil
+}
+
 // Flush adds this replica's pending counts to Redis in one pipeline and reads back the totals.
 // Counts that could not be written stay pending for the next flush.
 func (a *ActionCounter) Flush(ctx context.Context) error {
 	a.flushing.Lock()
 	defer a.flushing.Unlock()
 	type item struct {
-		k     actionKey
-		delta int
-		incr  *redis.IntCmd
+		k      actionKey
+		delta  int
+		incr   *redis.IntCmd
+		expire *redis.BoolCmd // nil when the key was given its expiry before
 	}
 	a.mu.Lock()
 	a.scheduled = false
@@ -98,7 +112,7 @@ func (a *ActionCounter) Flush(ctx context.Context) error {
 	for _, k := range a.dirty {
 		if c := a.counts[k]; c != nil && c.pending > 0 && !taken[k] {
 			taken[k] = true
-			items = append(items, item{k: k, delta: c.pending})
+			items = append(items, item{k: k, delta: c.pending, expire: expireMark(!c.expiring)})
 		}
 	}
 	a.dirty = a.dirty[:0]
@@ -114,14 +128,32 @@ func (a *ActionCounter) Flush(ctx context.Context) error {
 	if len(items) == 0 {
 		return nil
 	}
+	expiry := func(k actionKey) time.Duration { return time.Duration(2*k.window) * time.Millisecond }
 	pipe := a.s.rdb.Pipeline()
 	for i := range items {
 		k := items[i].k
 		key := rkeys.ActionRate(k.person, k.n)
 		items[i].incr = pipe.IncrBy(ctx, key, int64(items[i].delta))
-		pipe.PExpire(ctx, key, time.Duration(2*k.window)*time.Millisecond)
+		if items[i].expire != nil {
+			items[i].expire = pipe.PExpire(ctx, key, expiry(k))
+		}
 	}
 	_, err := pipe.Exec(ctx)
+	// A key this replica had given its expiry, found gone (the addition made it anew): it gets
+	// its expiry again.
+	var lost []actionKey
+	for _, it := range items {
+		if it.expire == nil && it.incr.Err() == nil && it.incr.Val() == int64(it.delta) {
+			lost = append(lost, it.k)
+		}
+	}
+	if len(lost) > 0 {
+		again := a.s.rdb.Pipeline()
+		for _, k := range lost {
+			again.PExpire(ctx, rkeys.ActionRate(k.person, k.n), expiry(k))
+		}
+		_, _ = again.Exec(ctx) // failing, the key outlives its window; nothing is miscounted
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, it := range items {
@@ -136,6 +168,9 @@ func (a *ActionCounter) Flush(ctx context.Context) error {
 		}
 		c.pending -= it.delta
 		c.total = int(it.incr.Val())
+		if it.expire != nil && it.expire.Err() == nil {
+			c.expiring = true
+		}
 		if c.pending > 0 {
 			a.dirty = append(a.dirty, it.k) // counted again during the flush
 		}

@@ -2,8 +2,12 @@ package store
 
 import (
 	"context"
+	"reflect"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"thiduabot/clock"
 	"thiduabot/internal/redistest"
@@ -122,4 +126,83 @@ func TestActionCounterFlushesByItself(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond) // polling a condition, bounded by the deadline
 	}
+}
+
+// pipelineNames records the commands of every pipeline a client sends.
+type pipelineNames struct {
+	mu  sync.Mutex
+	all [][]string
+}
+
+func (h *pipelineNames) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (h *pipelineNames) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (h *pipelineNames) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		var names []string
+		for _, c := range cmds {
+			names = append(names, c.Name())
+		}
+		if len(names) > 0 && (names[0] == "hello" || names[0] == "client") {
+			return next(ctx, cmds) // a new connection's handshake
+		}
+		h.mu.Lock()
+		h.all = append(h.all, names)
+		h.mu.Unlock()
+		return next(ctx, cmds)
+	}
+}
+
+func (h *pipelineNames) take() [][]string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := h.all
+	h.all = nil
+	return out
+}
+
+// A replica gives a window's key its expiry once: later flushes only add to it, unless the
+// key turns out gone (lost in a failover), when it gets its expiry again.
+func TestActionCounterExpiresOnce(t *testing.T) {
+	srv := redistest.Start(t)
+	clk := clock.NewFake(time.Date(2024, 1, 31, 8, 0, 10, 0, time.UTC))
+	rdb := srv.Client(t)
+	a := NewActionCounter(New(rdb, clk), time.Hour)
+	ctx := context.Background()
+	h := &pipelineNames{}
+	rdb.AddHook(h)
+	flush := func(want ...[]string) {
+		t.Helper()
+		if _, err := a.CountAction(ctx, 7, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := h.take(); !reflect.DeepEqual(got, want) {
+			t.Fatalf("the flush sent %v, want %v", got, want)
+		}
+	}
+	key := rkeys.ActionRate(7, clk.Now().UnixMilli()/60000)
+	ttl := func() time.Duration {
+		t.Helper()
+		d, err := rdb.PTTL(ctx, key).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	flush([]string{"incrby", "pexpire"})
+	flush([]string{"incrby"})
+	flush([]string{"incrby"})
+	if v, _ := rdb.Get(ctx, key).Int(); v != 3 || ttl() <= 0 {
+		t.Fatalf("the key holds %d with TTL %v", v, ttl())
+	}
+	if err := rdb.Del(ctx, key).Err(); err != nil {
+		t.Fatal(err)
+	}
+	flush([]string{"incrby"}, []string{"pexpire"})
+	if d := ttl(); d <= 0 || d > 2*time.Minute {
+		t.Fatalf("the key made anew has TTL %v", d)
+	}
+	flush([]string{"incrby"})
 }
