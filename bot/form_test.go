@@ -29,3 +29,20 @@ func TestEncodeFormIsQueryEscape(t *testing.T) {
 		}
 	}
 }
+
+// escapedLen is the length appendQueryEscape writes, and appendQueryEscape is url.QueryEscape,
+// whatever the bytes.
+func FuzzQueryEscape(f *testing.F) {
+	for _, s := range []string{"", "a b", "Khối thi đua <b>&amp;</b> 100%", "\x00\xff~._-"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := appendQueryEscape([]byte("x"), s)
+		if w := "x" + url.QueryEscape(s); string(got) != w {
+			t.Fatalf("escape %q: %q, want %q", s, got, w)
+		}
+		if n := escapedLen(s); n != len(got)-1 {
+			t.Fatalf("escapedLen(%q) = %d, wrote %d", s, n, len(got)-1)
+		}
+	})
+}
