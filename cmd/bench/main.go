@@ -213,7 +213,7 @@ func webhookSection(ctx context.Context, o options, md io.Writer) error {
 		}
 		trips = w
 	} else {
-		w, err := newWorld(ctx, o, "webhook", false)
+		w, err := newWorld(ctx, o, "webhook", false, true)
 		if err != nil {
 			return err
 		}
@@ -274,7 +274,7 @@ func runs(ctx context.Context, o options, mode string, floor bool, what string, 
 
 // runOne is run i of f on a fresh world, with the bot's log notes.
 func runOne(ctx context.Context, o options, mode string, floor bool, what string, i int, f func(i int, w *bench.World) (bench.RunResult, error), keep **bench.World) (bench.RunResult, string, error) {
-	w, err := newWorld(ctx, o, mode, floor)
+	w, err := newWorld(ctx, o, mode, floor, keep != nil) // a kept world counts the round trips
 	if err != nil {
 		return bench.RunResult{}, "", err
 	}
@@ -448,8 +448,10 @@ func pollingSection(ctx context.Context, o options, md io.Writer) error {
 	return nil
 }
 
-func newWorld(ctx context.Context, o options, mode string, floor bool) (*bench.World, error) {
-	w, err := bench.NewWorld(bench.WorldOptions{Mode: mode, Floor: floor, MembersPerUnit: 2, Extra: 6,
+// newWorld builds and seeds a world; countTrips installs the round-trip counter on the bot's
+// Redis client (the world the round trips are counted on; the throughput runs go without it).
+func newWorld(ctx context.Context, o options, mode string, floor, countTrips bool) (*bench.World, error) {
+	w, err := bench.NewWorld(bench.WorldOptions{Mode: mode, Floor: floor, MembersPerUnit: 2, Extra: 6, CountRoundTrips: countTrips,
 		Configure: func(c *config.Config) { c.Webhook.MaxConnections, c.Redis.ScriptLanes = o.webhookConns, o.scriptLanes }})
 	if err != nil {
 		return nil, err
