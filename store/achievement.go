@@ -208,7 +208,9 @@ local all = redis.call('HGETALL', CATS)
 for i = 1, #all, 2 do
   if string.sub(all[i], 1, 2) == 'k:' then kc[#kc + 1] = string.sub(all[i], 3) .. '\n' .. all[i + 1] end
 end
-return {0, res .. '\n' .. cjson.encode({l = bl[1], un = uname, u = tonumber(unit), k = table.concat(kc, '\n')})}
+-- After the stored result: language, unit name, unit, the bloc's categories (key and label
+-- by line), joined by the record separator (names are free of control characters).
+return {0, res .. '\n' .. table.concat({bl[1], uname, unit, table.concat(kc, '\n')}, '\30')}
 `)
 
 // ReportResult is what recording a report did.
@@ -294,15 +296,16 @@ func (s *Store) ReportAsMember(ctx context.Context, chatID int64, op Op, reporte
 		}
 		stored, extra, _ := strings.Cut(res.Value, "\n")
 		var x struct {
-			L  string `json:"l"`
-			UN string `json:"un"`
-			U  int    `json:"u"`
-			K  string `json:"k"`
+			L, UN, K string
+			U        int
 		}
 		if extra != "" {
-			if err := json.Unmarshal([]byte(extra), &x); err != nil {
-				return MemberReport{}, fmt.Errorf("report: %w", err)
+			f := strings.SplitN(extra, "\x1e", 4)
+			if len(f) != 4 {
+				return MemberReport{}, fmt.Errorf("report: malformed answer %q", extra)
 			}
+			x.L, x.UN, x.K = f[0], f[1], f[3]
+			x.U, _ = strconv.Atoi(f[2])
 		}
 		a.ach.Unit = x.U
 		rr, err := s.reportResult(ctx, chatID, a.ach, Result{Value: stored, Dup: res.Dup})
