@@ -139,7 +139,11 @@ local P, PV, CLOSED = KEYS[5], KEYS[6], KEYS[7]
 local id, opt = ARGV[4], tonumber(ARGV[5])
 ` + closedPoll + `
 local lang = redis.call('HGET', BLOC, 'lang') or ''
-local function fail(code) return done(cjson.encode({e = code, l = lang})) end
+-- The answer is fields joined by the record separator: error, language, change, the presser's
+-- choices, then the voters and each option's count (comma-separated). A refusal is its code
+-- and the language.
+local RS = '\30'
+local function fail(code) return done(code .. RS .. lang) end
 local st = redis.call('HMGET', P, 'state', 'dl', 'n', 'multi', 'msg', 'opened')
 if not st[1] then return fail(closed_or_missing(id)) end
 local dl = tonumber(st[2] or '0')
@@ -177,7 +181,8 @@ local ver = redis.call('HINCRBY', P, 'ver', 1)
 local f = {'voters'}
 for i = 0, n - 1 do f[#f + 1] = 'c' .. i end
 local c = redis.call('HMGET', P, unpack(f))
-local s = cjson.encode({l = lang, ch = change, mine = new, c = c})
+for i = 1, #c do c[i] = c[i] or '0' end
+local s = table.concat({'', lang, change, new, table.concat(c, ',')}, RS)
 done(s)
 -- Then the group message, the version, when the poll opened, and the card unless the caller
 -- holds it (ARGV[6]: the opening time of the card it holds, cards.go).
@@ -206,15 +211,9 @@ func (s *Store) PollVote(ctx context.Context, chatID int64, op Op, pollID string
 		return PollState{}, err
 	}
 	parts := strings.SplitN(res.Value, "\n", 3)
-	var short struct {
-		E    string   `json:"e"`
-		L    string   `json:"l"`
-		Ch   string   `json:"ch"`
-		Mine string   `json:"mine"`
-		C    []string `json:"c"`
-	}
-	if err := json.Unmarshal([]byte(parts[0]), &short); err != nil {
-		return PollState{}, fmt.Errorf("poll vote: %w", err)
+	short, err := decodePollShort(parts[0])
+	if err != nil {
+		return PollState{}, err
 	}
 	ps := PollState{Lang: short.L, Change: short.Ch, Open: true, Dup: res.Dup}
 	if short.E != "" {
@@ -248,6 +247,38 @@ func (s *Store) PollVote(ctx context.Context, chatID int64, op Op, pollID string
 		}
 	}
 	return ps, nil
+}
+
+// pollShort is a poll press's stored answer (also what a replay returns).
+type pollShort struct {
+	E, L, Ch, Mine string
+	C              []string // the voters, then each option's count
+}
+
+// decodePollShort reads a poll press's stored answer: fields joined by the record separator,
+// or JSON as stored before.
+func decodePollShort(v string) (pollShort, error) {
+	if strings.HasPrefix(v, "{") {
+		var j struct {
+			E    string   `json:"e"`
+			L    string   `json:"l"`
+			Ch   string   `json:"ch"`
+			Mine string   `json:"mine"`
+			C    []string `json:"c"`
+		}
+		if err := json.Unmarshal([]byte(v), &j); err != nil {
+			return pollShort{}, fmt.Errorf("poll vote: %w", err)
+		}
+		return pollShort{E: j.E, L: j.L, Ch: j.Ch, Mine: j.Mine, C: j.C}, nil
+	}
+	f := strings.Split(v, "\x1e")
+	switch {
+	case len(f) == 2 && f[0] != "": // a refusal: code and language
+		return pollShort{E: f[0], L: f[1]}, nil
+	case len(f) == 5 && f[0] == "":
+		return pollShort{L: f[1], Ch: f[2], Mine: f[3], C: strings.Split(f[4], ",")}, nil
+	}
+	return pollShort{}, fmt.Errorf("poll vote: malformed answer %q", v)
 }
 
 // closePollScript squashes the poll into its line of the closed polls (KEYS[7]): "<closed

@@ -275,3 +275,28 @@ func TestPollPressSendsTheCardOnce(t *testing.T) {
 		t.Fatal("a stale card was not replaced")
 	}
 }
+
+// A poll press's stored answer reads back whether it was stored as JSON (before the fields were
+// joined by the record separator) or not; a refusal carries its code and the language.
+func TestDecodePollShort(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want pollShort
+	}{
+		{`{"l":"vi","ch":"add","mine":",1,","c":["3","1","2"]}`, pollShort{L: "vi", Ch: "add", Mine: ",1,", C: []string{"3", "1", "2"}}},
+		{`{"e":"closed","l":"en"}`, pollShort{E: "closed", L: "en"}},
+		{"\x1evi\x1emove\x1e,0,2,\x1e3,1,0,2", pollShort{L: "vi", Ch: "move", Mine: ",0,2,", C: []string{"3", "1", "0", "2"}}},
+		{"\x1een\x1eremove\x1e,\x1e0,0,0", pollShort{L: "en", Ch: "remove", Mine: ",", C: []string{"0", "0", "0"}}},
+		{"badopt\x1evi", pollShort{E: "badopt", L: "vi"}},
+	} {
+		got, err := decodePollShort(c.in)
+		if err != nil || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("decodePollShort(%q) = %+v, %v; want %+v", c.in, got, err, c.want)
+		}
+	}
+	for _, bad := range []string{"a\x1eb\x1ec", "\x1evi", "{"} {
+		if _, err := decodePollShort(bad); err == nil {
+			t.Errorf("a malformed answer %q was read", bad)
+		}
+	}
+}
