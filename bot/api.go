@@ -194,14 +194,20 @@ func encodeForm(p tgbotapi.Params) []byte {
 	for k, v := range p {
 		n += escapedLen(k) + escapedLen(v) + 2
 	}
-	b := make([]byte, 0, n)
+	if n > 0 {
+		n-- // no '&' before the first pair
+	}
+	b := make([]byte, n)
+	i := 0
 	for k, v := range p {
-		if len(b) > 0 {
-			b = append(b, '&')
+		if i > 0 {
+			b[i] = '&'
+			i++
 		}
-		b = appendQueryEscape(b, k)
-		b = append(b, '=')
-		b = appendQueryEscape(b, v)
+		i += putQueryEscape(b[i:], k)
+		b[i] = '='
+		i++
+		i += putQueryEscape(b[i:], v)
 	}
 	return b
 }
@@ -225,27 +231,26 @@ func escapedLen(s string) int {
 	return n
 }
 
-// appendQueryEscape appends url.QueryEscape(s), copying runs of safe bytes at once (most of a
-// Vietnamese text is escaped, most of a number or an English word is not).
-func appendQueryEscape(b []byte, s string) []byte {
+// putQueryEscape writes url.QueryEscape(s) at the start of dst, which has room for it
+// (escapedLen), and returns its length.
+func putQueryEscape(dst []byte, s string) int {
 	const hex = "0123456789ABCDEF"
-	for i := 0; i < len(s); {
-		j := i
-		for j < len(s) && formSafe[s[j]] {
-			j++
+	i := 0
+	for j := 0; j < len(s); j++ {
+		switch c := s[j]; {
+		case formSafe[c]:
+			dst[i] = c
+			i++
+		case c == ' ':
+			dst[i] = '+'
+			i++
+		default:
+			_ = dst[i+2]
+			dst[i], dst[i+1], dst[i+2] = '%', hex[c>>4], hex[c&15]
+			i += 3
 		}
-		b = append(b, s[i:j]...)
-		if j == len(s) {
-			break
-		}
-		if c := s[j]; c == ' ' {
-			b = append(b, '+')
-		} else {
-			b = append(b, '%', hex[c>>4], hex[c&15])
-		}
-		i = j + 1
 	}
-	return b
+	return i
 }
 
 // Chattable calls one of the library's request configs (for file uploads).
