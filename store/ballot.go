@@ -431,9 +431,9 @@ var voteErrs = map[string]error{
 func (s *Store) Vote(ctx context.Context, chatID int64, op Op, ballotID string, cand int) (VoteResult, error) {
 	ck := rkeys.ForChat(chatID)
 	key := cardKey{chatID, ballotID}
-	held, _ := s.ballotCards.have(key)
+	held := s.ballotCards.have(key)
 	res, err := s.RunDurable(ctx, voteScript, chatID, op,
-		[]string{ck.Ballot(ballotID), ck.BallotVotes(ballotID), ck.Members(), ck.Units()}, ballotID, cand, held)
+		[]string{ck.Ballot(ballotID), ck.BallotVotes(ballotID), ck.Members(), ck.Units()}, ballotID, cand, held.opened)
 	if err != nil {
 		return VoteResult{}, err
 	}
@@ -455,7 +455,7 @@ func (s *Store) Vote(ctx context.Context, chatID int64, op Op, ballotID string, 
 		if len(f) != 7 {
 			return VoteResult{}, fmt.Errorf("vote: malformed answer %q", parts[1])
 		}
-		card, err := s.ballotCards.resolve(key, f[6], parts[2], decodeBallotCard)
+		card, err := s.ballotCards.resolve(key, held, f[6], parts[2], decodeBallotCard)
 		if err != nil {
 			return VoteResult{}, fmt.Errorf("vote: card: %w", err)
 		}

@@ -797,7 +797,7 @@ func TestVoteSendsTheCardOnce(t *testing.T) {
 	}
 	// A card held for ballot 1 as it was opened at another time (the bloc removed and set up
 	// again): the script sends the card of the ballot as it is.
-	if _, err := e.s.ballotCards.resolve(cardKey{chat, "1"}, "1", `{"id":"1","round":9}`, decodeBallotCard); err != nil {
+	if _, err := e.s.ballotCards.resolve(cardKey{chat, "1"}, cachedCard[*BallotCard]{}, "1", `{"id":"1","round":9}`, decodeBallotCard); err != nil {
 		t.Fatal(err)
 	}
 	r = e.vote(t, 4, "1", 5)

@@ -34,24 +34,24 @@ type cardCache[T any] struct {
 // starts again, and the next press of each brings its card back.
 const maxCards = 4096
 
-// have returns the opening time of the card held for k ("" when none) and the card.
-func (c *cardCache[T]) have(k cardKey) (string, T) {
+// have returns the card held for k (opened is "" when none). The caller passes its opening
+// time to the script and the entry itself to resolve: the cache may start again meanwhile.
+func (c *cardCache[T]) have(k cardKey) cachedCard[T] {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := c.m[k]
-	return e.opened, e.card
+	return c.m[k]
 }
 
 // resolve is the card a script answered with: raw when it sent one (decoded by decode and
-// kept), else the card held, which must be of the ballot or poll opened at opened.
-func (c *cardCache[T]) resolve(k cardKey, opened, raw string, decode func(string) (T, error)) (T, error) {
+// kept), else the card held when the call began, which must be of the ballot or poll opened
+// at opened.
+func (c *cardCache[T]) resolve(k cardKey, held cachedCard[T], opened, raw string, decode func(string) (T, error)) (T, error) {
 	if raw == "" {
-		held, card := c.have(k)
-		if held == "" || held != opened {
+		if held.opened == "" || held.opened != opened {
 			var zero T
 			return zero, errCardMissing
 		}
-		return card, nil
+		return held.card, nil
 	}
 	card, err := decode(raw)
 	if err != nil {

@@ -205,8 +205,8 @@ var pollErrs = map[string]error{
 func (s *Store) PollVote(ctx context.Context, chatID int64, op Op, pollID string, opt int) (PollState, error) {
 	ck := rkeys.ForChat(chatID)
 	key := cardKey{chatID, pollID}
-	held, _ := s.pollCards.have(key)
-	res, err := s.Run(ctx, pollVoteScript, chatID, op, []string{ck.Poll(pollID), ck.PollVotes(pollID), ck.ClosedPolls()}, pollID, opt, held)
+	held := s.pollCards.have(key)
+	res, err := s.Run(ctx, pollVoteScript, chatID, op, []string{ck.Poll(pollID), ck.PollVotes(pollID), ck.ClosedPolls()}, pollID, opt, held.opened)
 	if err != nil {
 		return PollState{}, err
 	}
@@ -242,7 +242,7 @@ func (s *Store) PollVote(ctx context.Context, chatID int64, op Op, pollID string
 		}
 		ps.MessageID, _ = strconv.Atoi(f[0])
 		ps.Version, _ = strconv.ParseInt(f[1], 10, 64)
-		if ps.Card, err = s.pollCards.resolve(key, f[2], parts[2], func(raw string) (PollCard, error) { return decodeCard(pollID, raw) }); err != nil {
+		if ps.Card, err = s.pollCards.resolve(key, held, f[2], parts[2], func(raw string) (PollCard, error) { return decodeCard(pollID, raw) }); err != nil {
 			return PollState{}, fmt.Errorf("poll vote: card: %w", err)
 		}
 	}

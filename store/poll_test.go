@@ -268,7 +268,7 @@ func TestPollPressSendsTheCardOnce(t *testing.T) {
 	if press(New(e.rdb, e.clk), 3); !hasCard() {
 		t.Fatal("another replica's first press got no card")
 	}
-	if _, err := e.s.pollCards.resolve(cardKey{chat, "1"}, "1", `{"q":"Cũ?"}`, func(raw string) (PollCard, error) { return decodeCard("1", raw) }); err != nil {
+	if _, err := e.s.pollCards.resolve(cardKey{chat, "1"}, cachedCard[PollCard]{}, "1", `{"q":"Cũ?"}`, func(raw string) (PollCard, error) { return decodeCard("1", raw) }); err != nil {
 		t.Fatal(err)
 	}
 	if press(e.s, 4); !hasCard() {
