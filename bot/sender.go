@@ -180,8 +180,8 @@ func (s *Sender) Send(m Outgoing) {
 // group's live ballot, pledge and poll: Telegram allows a group about 20 messages a minute,
 // one every 3 s, edits included); in between, only the newest content of each message is
 // kept, so a burst of votes makes one edit, not one per vote. An edit that would leave the
-// message as it shows (as far as this sender knows: its own last edit while the message keeps
-// changing, or EditNow's) is not sent.
+// message as it shows (as far as this sender knows: its own edits of the last interval and
+// EditNow's) is not sent.
 func (s *Sender) Edit(chatID int64, messageID int, text string, buttons [][]Button) {
 	s.edit(chatID, messageID, text, buttons, nil)
 }
