@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -150,8 +149,8 @@ type editLog struct {
 }
 
 type loggedEdit struct {
-	chat, msg, text string
-	at              time.Time
+	chat, msg string
+	at        time.Time
 }
 
 // times are the times of the edits keep accepts (all when keep is nil), in order.
@@ -167,17 +166,6 @@ func (l *editLog) times(keep func(e loggedEdit) bool) []time.Time {
 	return out
 }
 
-// texts are the texts of the edits received, in order.
-func (l *editLog) texts() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []string
-	for _, e := range l.edits {
-		out = append(out, e.text)
-	}
-	return out
-}
-
 // newEditSender is a Sender with the given edit interval against a test Bot API server that
 // answers every call with success and logs the edits.
 func newEditSender(t *testing.T, interval time.Duration) (*Sender, *editLog) {
@@ -187,7 +175,7 @@ func newEditSender(t *testing.T, interval time.Duration) (*Sender, *editLog) {
 		if strings.HasSuffix(r.URL.Path, "/editMessageText") {
 			_ = r.ParseForm()
 			l.mu.Lock()
-			l.edits = append(l.edits, loggedEdit{chat: r.Form.Get("chat_id"), msg: r.Form.Get("message_id"), text: r.Form.Get("text"), at: time.Now()})
+			l.edits = append(l.edits, loggedEdit{chat: r.Form.Get("chat_id"), msg: r.Form.Get("message_id"), at: time.Now()})
 			l.mu.Unlock()
 		}
 		_, _ = w.Write([]byte(`{"ok":true,"result":true}`))
@@ -197,42 +185,6 @@ func newEditSender(t *testing.T, interval time.Duration) (*Sender, *editLog) {
 	s := NewSender(context.Background(), api, NewMemLimiter(Limits{GroupPerMinute: 1000, GlobalPerSecond: 1000}), slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	s.EditInterval = interval
 	return s, l
-}
-
-// An edit that would leave the message as it is is not sent (Telegram would only answer
-// "message is not modified", after spending one of the group's messages): a changed text or
-// keyboard is, and what EditNow put in the message counts as shown.
-func TestUnchangedEditsAreNotSent(t *testing.T) {
-	s, log := newEditSender(t, 150*time.Millisecond)
-	ctx := context.Background()
-	keyboard := [][]Button{{{Text: "Bầu", Data: "v|1"}}}
-	var want []string
-	step := func(f func(), sent string) {
-		t.Helper()
-		f()
-		if err := s.Flush(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if sent != "" {
-			want = append(want, sent)
-		}
-		if got := log.texts(); !reflect.DeepEqual(got, want) {
-			t.Fatalf("edits sent %q, want %q", got, want)
-		}
-	}
-	step(func() { s.Edit(-1, 5, "a", nil) }, "a")
-	step(func() { s.Edit(-1, 5, "a", nil) }, "")
-	step(func() { s.EditFunc(-1, 5, func() (string, [][]Button, bool) { return "a", nil, true }) }, "")
-	step(func() { s.Edit(-1, 5, "a", keyboard) }, "a")
-	step(func() { s.Edit(-1, 5, "b", keyboard) }, "b")
-	step(func() { s.Edit(-1, 6, "b", keyboard) }, "b") // another message
-	step(func() {
-		if err := s.EditNow(ctx, -1, 5, "c", nil); err != nil {
-			t.Fatal(err)
-		}
-	}, "c")
-	step(func() { s.Edit(-1, 5, "c", nil) }, "")
-	step(func() { s.Edit(-1, 5, "b", keyboard) }, "b")
 }
 
 // Edits of one message are spaced by EditInterval even when changes come one at a time.

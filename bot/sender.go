@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"errors"
-	"hash/maphash"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -125,26 +124,6 @@ type editState struct {
 	last      time.Time
 	scheduled bool
 	dirty     bool
-	// shown identifies the content the message is known to show (shownOK: known), so an edit
-	// that would change nothing is not sent: a vote changed by a unit that had voted leaves
-	// the group message as it was, and Telegram would only answer "message is not modified"
-	// after spending one of the group's 20 messages a minute.
-	shown   uint64
-	shownOK bool
-}
-
-// contentSeed keys the hashes of edited content (hash/maphash: fast, and a collision takes
-// 2^64 tries).
-var contentSeed = maphash.MakeSeed()
-
-// contentOf identifies an edit's content: its text and its keyboard as sent.
-func contentOf(p tgbotapi.Params) uint64 {
-	var h maphash.Hash
-	h.SetSeed(contentSeed)
-	_, _ = h.WriteString(p["text"])
-	_ = h.WriteByte(0)
-	_, _ = h.WriteString(p["reply_markup"])
-	return h.Sum64()
 }
 
 // NewSender returns a sender. ctx bounds its retries (cancel it to give up at shutdown, after
@@ -179,9 +158,7 @@ func (s *Sender) Send(m Outgoing) {
 // EditInterval, and a chat's messages that keep changing take turns, an interval apart (a
 // group's live ballot, pledge and poll: Telegram allows a group about 20 messages a minute,
 // one every 3 s, edits included); in between, only the newest content of each message is
-// kept, so a burst of votes makes one edit, not one per vote. An edit that would leave the
-// message as it shows (as far as this sender knows: its own edits of the last interval and
-// EditNow's) is not sent.
+// kept, so a burst of votes makes one edit, not one per vote.
 func (s *Sender) Edit(chatID int64, messageID int, text string, buttons [][]Button) {
 	s.edit(chatID, messageID, text, buttons, nil)
 }
@@ -332,8 +309,6 @@ func (s *Sender) doEdit(chatID int64, k editKey) {
 		text, buttons, send = render()
 	}
 	var err error
-	var sum uint64
-	sent := false
 	if send {
 		p := tgbotapi.Params{}
 		p.AddFirstValid("chat_id", chatID)
@@ -341,20 +316,9 @@ func (s *Sender) doEdit(chatID int64, k editKey) {
 		p["text"] = text
 		p["parse_mode"] = "HTML"
 		addMarkup(p, buttons, false, "")
-		sum = contentOf(p)
-		s.mu.Lock()
-		same := st.shownOK && st.shown == sum
-		s.mu.Unlock()
-		if !same {
-			err = s.retry("editMessageText", chatID, false, func() error { return s.api.Call(s.ctx, "editMessageText", p, nil) })
-			sent = true
-		}
+		err = s.retry("editMessageText", chatID, false, func() error { return s.api.Call(s.ctx, "editMessageText", p, nil) })
 	}
 	s.mu.Lock()
-	if sent {
-		// Shown when sent, or when Telegram says the message shows it already.
-		st.shown, st.shownOK = sum, err == nil || IsNotModified(err)
-	}
 	st.last = time.Now()
 	st.scheduled = false
 	again := st.dirty
@@ -626,14 +590,8 @@ func (s *Sender) EditNow(ctx context.Context, chatID int64, messageID int, text 
 	addMarkup(p, buttons, false, "")
 	err := s.retry("editMessageText", chatID, false, func() error { return s.api.Call(ctx, "editMessageText", p, nil) })
 	if IsNotModified(err) {
-		err = nil
+		return nil
 	}
-	// A live message edited here too (a ballot closed): its debounced edits compare with this.
-	s.mu.Lock()
-	if st := s.edits[editKey{chatID, messageID}]; st != nil {
-		st.shown, st.shownOK = contentOf(p), err == nil
-	}
-	s.mu.Unlock()
 	return err
 }
 
