@@ -32,9 +32,12 @@ type TripsResult struct {
 // out, and divides what the bot's Redis client sent (a go-redis hook: each command and each
 // pipeline is one round trip) and what Redis ran (INFO commandstats, diffed) by n.
 func (w *World) RoundTrips(ctx context.Context, k Kind, n int) (TripsResult, error) {
+	res := TripsResult{Kind: k, N: n, ByCommand: map[string]float64{}, ByCall: map[string]float64{}, ByDeferred: map[string]float64{}}
+	if !w.O.CountRoundTrips {
+		return res, fmt.Errorf("round trips: the world was built without WorldOptions.CountRoundTrips (its counter would read 0)")
+	}
 	rdb := w.Redis.Client()
 	defer rdb.Close()
-	res := TripsResult{Kind: k, N: n, ByCommand: map[string]float64{}, ByCall: map[string]float64{}, ByDeferred: map[string]float64{}}
 	// A few updates first, unmeasured: the scripts loaded, the connection pool grown.
 	if err := w.warm(ctx, k, 64); err != nil {
 		return res, err

@@ -51,7 +51,8 @@ type WorldOptions struct {
 	Clock                 clock.Clock
 	Configure             func(*config.Config)
 	// CountRoundTrips installs Calls, the round-trip counter, on the bot's Redis client (it
-	// costs the bot a little on every command, so the throughput runs go without it).
+	// costs the bot a little on every command, so the throughput runs go without it; the
+	// latency run whose world the round trips are then counted on has it).
 	CountRoundTrips bool
 }
 

@@ -389,7 +389,7 @@ done(s)
 local voted = table.concat(redis.call('HKEYS', V), ',')
 local opened = st[8] or ''
 local card = ''
-if opened ~= ARGV[6] then card = redis.call('HGET', B, 'card') or '' end
+if opened == '' or opened ~= ARGV[6] then card = redis.call('HGET', B, 'card') or '' end
 return {0, s .. '\n' .. table.concat({cand, names[2] or '', voted, st[7] or '', tz, ver, opened}, RS) .. '\n' .. card}
 `)
 

@@ -188,7 +188,7 @@ done(s)
 -- holds it (ARGV[6]: the opening time of the card it holds, cards.go).
 local opened = st[6] or ''
 local card = ''
-if opened ~= ARGV[6] then card = redis.call('HGET', P, 'card') or '' end
+if opened == '' or opened ~= ARGV[6] then card = redis.call('HGET', P, 'card') or '' end
 return {0, s .. '\n' .. (st[5] or '') .. ' ' .. ver .. ' ' .. opened .. '\n' .. card}
 `)
 

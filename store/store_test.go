@@ -163,6 +163,44 @@ func TestConcurrentDuplicateApplyOnce(t *testing.T) {
 	}
 }
 
+// A generation marked fresh spares each update the old generation's HGET (counted by INFO
+// commandstats): one update's HGETs with the mark, then without it.
+func TestFreshGenerationSkipsTheOldOne(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	setupBloc(t, s)
+	hgets := func() int64 {
+		t.Helper()
+		info, err := s.rdb.Info(ctx, "commandstats").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(info, "\n") {
+			if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "cmdstat_hget:calls="); ok {
+				n, _ := strconv.ParseInt(rest[:strings.IndexByte(rest, ',')], 10, 64)
+				return n
+			}
+		}
+		return 0
+	}
+	hgetsOf := func(id int64) int64 {
+		t.Helper()
+		before := hgets()
+		if err := s.SetLang(ctx, chat, Op{UpdateID: id}, "vi"); err != nil {
+			t.Fatal(err)
+		}
+		return hgets() - before
+	}
+	hgetsOf(100) // loads the script
+	marked := hgetsOf(101)
+	if err := s.rdb.HDel(ctx, rkeys.ForChat(chat).Seen(), "_f").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if unmarked := hgetsOf(102); unmarked != marked+1 {
+		t.Fatalf("an update took %d HGETs in a marked generation and %d in an unmarked one, want one more", marked, unmarked)
+	}
+}
+
 // seenIDs are the update ids whose results the current and the previous generation of a
 // chat's dedupe record hold.
 func seenIDs(t *testing.T, s *Store) (cur, old map[string]bool) {
