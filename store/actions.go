@@ -85,15 +85,6 @@ func (a *ActionCounter) CountAction(_ context.Context, person int64, window time
 	return c.total + c.pending, nil
 }
 
-// expireMark marks an item whose key is to be given its expiry (Flush replaces the mark by
-// the command).
-func expireMark(needed bool) *redis.BoolCmd {
-	if needed {
-		return new(redis.BoolCmd)
-	}
-	return nil
-}
-
 // Flush adds this replica's pending counts to Redis in one pipeline and reads back the totals.
 // Counts that could not be written stay pending for the next flush.
 func (a *ActionCounter) Flush(ctx context.Context) error {
@@ -102,8 +93,9 @@ func (a *ActionCounter) Flush(ctx context.Context) error {
 	type item struct {
 		k      actionKey
 		delta  int
+		given  bool // this replica gave the key its expiry before
 		incr   *redis.IntCmd
-		expire *redis.BoolCmd // nil when the key was given its expiry before
+		expire *redis.BoolCmd // when not given
 	}
 	a.mu.Lock()
 	a.scheduled = false
@@ -112,7 +104,7 @@ func (a *ActionCounter) Flush(ctx context.Context) error {
 	for _, k := range a.dirty {
 		if c := a.counts[k]; c != nil && c.pending > 0 && !taken[k] {
 			taken[k] = true
-			items = append(items, item{k: k, delta: c.pending, expire: expireMark(!c.expiring)})
+			items = append(items, item{k: k, delta: c.pending, given: c.expiring})
 		}
 	}
 	a.dirty = a.dirty[:0]
@@ -134,7 +126,7 @@ func (a *ActionCounter) Flush(ctx context.Context) error {
 		k := items[i].k
 		key := rkeys.ActionRate(k.person, k.n)
 		items[i].incr = pipe.IncrBy(ctx, key, int64(items[i].delta))
-		if items[i].expire != nil {
+		if !items[i].given {
 			items[i].expire = pipe.PExpire(ctx, key, expiry(k))
 		}
 	}
@@ -143,7 +135,7 @@ func (a *ActionCounter) Flush(ctx context.Context) error {
 	// its expiry again.
 	var lost []actionKey
 	for _, it := range items {
-		if it.expire == nil && it.incr.Err() == nil && it.incr.Val() == int64(it.delta) {
+		if it.given && it.incr.Err() == nil && it.incr.Val() == int64(it.delta) {
 			lost = append(lost, it.k)
 		}
 	}
