@@ -251,25 +251,22 @@ func (s *Store) PollVote(ctx context.Context, chatID int64, op Op, pollID string
 
 // pollShort is a poll press's stored answer (also what a replay returns).
 type pollShort struct {
-	E, L, Ch, Mine string
-	C              []string // the voters, then each option's count
+	E    string   `json:"e"`
+	L    string   `json:"l"`
+	Ch   string   `json:"ch"`
+	Mine string   `json:"mine"`
+	C    []string `json:"c"` // the voters, then each option's count
 }
 
 // decodePollShort reads a poll press's stored answer: fields joined by the record separator,
 // or JSON as stored before.
 func decodePollShort(v string) (pollShort, error) {
 	if strings.HasPrefix(v, "{") {
-		var j struct {
-			E    string   `json:"e"`
-			L    string   `json:"l"`
-			Ch   string   `json:"ch"`
-			Mine string   `json:"mine"`
-			C    []string `json:"c"`
-		}
+		var j pollShort
 		if err := json.Unmarshal([]byte(v), &j); err != nil {
 			return pollShort{}, fmt.Errorf("poll vote: %w", err)
 		}
-		return pollShort{E: j.E, L: j.L, Ch: j.Ch, Mine: j.Mine, C: j.C}, nil
+		return j, nil
 	}
 	f := strings.Split(v, "\x1e")
 	switch {
