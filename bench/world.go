@@ -54,6 +54,9 @@ type WorldOptions struct {
 	// costs the bot a little on every command, so the throughput runs go without it; the
 	// latency run whose world the round trips are then counted on has it).
 	CountRoundTrips bool
+	// Cards, when set, are the messages the blocs are seeded with (CaptureCards: the bot's own
+	// drawing, for the floor's world too); nil seeds one-line placeholders with the same buttons.
+	Cards *Cards
 }
 
 // World is a running bot with its simulator, Redis and seeded blocs.
@@ -339,43 +342,57 @@ func (w *World) seedOne(ctx context.Context, st *store.Store, api *bot.API, code
 	}
 	g.Poll = pc.ID
 
-	var vote [][]bot.Button
+	ballotText, pledgeText, pollText := "🗳 Bầu Khối trưởng năm "+strconv.Itoa(year), "📜 Giao ước thi đua năm "+strconv.Itoa(year), "📊 Họp Khối vào ngày nào?"
+	var vote, sign, poll [][]bot.Button
 	for _, u := range g.Units {
 		vote = append(vote, []bot.Button{{Text: "Đơn vị " + strconv.Itoa(u), Data: codec.Encode(chat, kindVote, g.Ballot, strconv.Itoa(u))}})
 	}
-	if g.BallotMsg, err = sendButtons(ctx, api, chat, "🗳 Bầu Khối trưởng năm "+strconv.Itoa(year), vote); err != nil {
+	sign = [][]bot.Button{{{Text: "✍️ Ký", Data: codec.Encode(chat, kindSign, strconv.Itoa(pr.Seq))}}}
+	for i, o := range opts {
+		poll = append(poll, []bot.Button{{Text: o, Data: codec.Encode(chat, kindPoll, g.Poll, strconv.Itoa(i))}})
+	}
+	html := false
+	if c := w.O.Cards; c != nil {
+		html = true
+		ballotText, pledgeText, pollText = c.Ballot.HTML, c.Pledge.HTML, c.Poll.HTML
+		vote, sign, poll = c.Ballot.rows(codec, chat), c.Pledge.rows(codec, chat), c.Poll.rows(codec, chat)
+	}
+	if g.BallotMsg, err = sendButtons(ctx, api, chat, ballotText, html, vote); err != nil {
 		return err
 	}
 	if err := st.SetBallotMessage(ctx, chat, g.Ballot, g.BallotMsg.ID); err != nil {
 		return err
 	}
-	sign := [][]bot.Button{{{Text: "✍️ Ký", Data: codec.Encode(chat, kindSign, strconv.Itoa(pr.Seq))}}}
-	if g.PledgeMsg, err = sendButtons(ctx, api, chat, "📜 Giao ước thi đua năm "+strconv.Itoa(year), sign); err != nil {
+	if g.PledgeMsg, err = sendButtons(ctx, api, chat, pledgeText, html, sign); err != nil {
 		return err
 	}
 	if _, err := st.SetPledgeMessage(ctx, chat, pr.Seq, g.PledgeMsg.ID); err != nil {
 		return err
 	}
-	var poll [][]bot.Button
-	for i, o := range opts {
-		poll = append(poll, []bot.Button{{Text: o, Data: codec.Encode(chat, kindPoll, g.Poll, strconv.Itoa(i))}})
-	}
-	if g.PollMsg, err = sendButtons(ctx, api, chat, "📊 Họp Khối vào ngày nào?", poll); err != nil {
+	if g.PollMsg, err = sendButtons(ctx, api, chat, pollText, html, poll); err != nil {
 		return err
 	}
 	return st.SetPollMessage(ctx, chat, g.Poll, g.PollMsg.ID)
 }
 
-// sendButtons posts a bot message with an inline keyboard through the Bot API.
-func sendButtons(ctx context.Context, api *bot.API, chat int64, text string, rows [][]bot.Button) (telegramsim.Message, error) {
+// sendButtons posts a bot message with an inline keyboard through the Bot API (its text in
+// HTML when html is true).
+func sendButtons(ctx context.Context, api *bot.API, chat int64, text string, html bool, rows [][]bot.Button) (telegramsim.Message, error) {
 	kb := make([][]map[string]string, len(rows))
 	for i, row := range rows {
 		for _, b := range row {
+			if b.URL != "" {
+				kb[i] = append(kb[i], map[string]string{"text": b.Text, "url": b.URL})
+				continue
+			}
 			kb[i] = append(kb[i], map[string]string{"text": b.Text, "callback_data": b.Data})
 		}
 	}
 	markup, _ := json.Marshal(map[string]any{"inline_keyboard": kb})
 	p := tgbotapi.Params{"chat_id": strconv.FormatInt(chat, 10), "text": text, "reply_markup": string(markup)}
+	if html {
+		p["parse_mode"] = "HTML"
+	}
 	var m tgbotapi.Message
 	if err := api.Call(ctx, "sendMessage", p, &m); err != nil {
 		return telegramsim.Message{}, err

@@ -44,6 +44,9 @@ type options struct {
 	only                 map[string]bool
 	cpuProfile, memProf  string
 	out                  string
+	placeholders         bool
+	// cards are the bot's drawn messages every inbound world is seeded with (nil: placeholders).
+	cards *bench.Cards
 }
 
 func main() {
@@ -67,6 +70,7 @@ func main() {
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first webhook throughput run (and FILE.floor of the floor's)")
 	flag.StringVar(&o.memProf, "memprofile", "", "write an allocation profile of the webhook throughput runs (FILE and FILE.base: go tool pprof -base FILE.base FILE)")
 	flag.StringVar(&o.out, "out", "", "also write the markdown section to this file")
+	flag.BoolVar(&o.placeholders, "placeholders", false, "seed the inbound worlds with one-line placeholder messages instead of the bot's drawn cards (the floor then receives smaller updates than the bot)")
 	flag.Parse()
 	set := map[string]bool{}
 	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -117,6 +121,14 @@ func run(ctx context.Context, o options, md io.Writer) error {
 	}
 	fmt.Fprintf(md, "Machine: %s. Date: %s. Command: `%s`.\n\n", machine(), time.Now().UTC().Format("2006-01-02 15:04 MST"), cmdline)
 
+	if (o.want("inbound") || o.want("polling") || o.want("trips")) && !o.placeholders {
+		cards, err := bench.CaptureCards(ctx)
+		if err != nil {
+			return err
+		}
+		o.cards = cards
+		logf("cards captured: ballot %d, pledge %d, poll %d bytes of HTML", len(cards.Ballot.HTML), len(cards.Pledge.HTML), len(cards.Poll.HTML))
+	}
 	if o.want("inbound") || o.want("trips") {
 		if err := webhookSection(ctx, o, md); err != nil {
 			return err
@@ -451,7 +463,7 @@ func pollingSection(ctx context.Context, o options, md io.Writer) error {
 // newWorld builds and seeds a world; countTrips installs the round-trip counter on the bot's
 // Redis client (the world the round trips are counted on; the throughput runs go without it).
 func newWorld(ctx context.Context, o options, mode string, floor, countTrips bool) (*bench.World, error) {
-	w, err := bench.NewWorld(bench.WorldOptions{Mode: mode, Floor: floor, MembersPerUnit: 2, Extra: 6, CountRoundTrips: countTrips,
+	w, err := bench.NewWorld(bench.WorldOptions{Mode: mode, Floor: floor, MembersPerUnit: 2, Extra: 6, CountRoundTrips: countTrips, Cards: o.cards,
 		Configure: func(c *config.Config) { c.Webhook.MaxConnections, c.Redis.ScriptLanes = o.webhookConns, o.scriptLanes }})
 	if err != nil {
 		return nil, err
