@@ -66,7 +66,7 @@ func main() {
 	flag.Float64Var(&o.fanScale, "fanout-scale", 10, "speed-up of Telegram's limits in the fan-out (simulator and bot alike)")
 	flag.IntVar(&o.yearBlocs, "year-blocs", 100, "blocs living a year for the memory per bloc-year")
 	flag.IntVar(&o.procBlocs, "serve-blocs", 10000, "blocs stored and served by the bot process (RSS, start-up)")
-	flag.StringVar(&only, "only", "", "comma-separated sections: inbound, polling, trips, fanout, memory, process (default all)")
+	flag.StringVar(&only, "only", "", "comma-separated sections: inbound (webhook and polling), webhook, polling, trips, fanout, memory, process (default all)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first webhook throughput run (and FILE.floor of the floor's)")
 	flag.StringVar(&o.memProf, "memprofile", "", "write an allocation profile of the webhook throughput runs (FILE and FILE.base: go tool pprof -base FILE.base FILE)")
 	flag.StringVar(&o.out, "out", "", "also write the markdown section to this file")
@@ -121,7 +121,7 @@ func run(ctx context.Context, o options, md io.Writer) error {
 	}
 	fmt.Fprintf(md, "Machine: %s. Date: %s. Command: `%s`.\n\n", machine(), time.Now().UTC().Format("2006-01-02 15:04 MST"), cmdline)
 
-	if (o.want("inbound") || o.want("polling") || o.want("trips")) && !o.placeholders {
+	if (o.want("inbound") || o.want("webhook") || o.want("polling") || o.want("trips")) && !o.placeholders {
 		cards, err := bench.CaptureCards(ctx)
 		if err != nil {
 			return err
@@ -129,7 +129,7 @@ func run(ctx context.Context, o options, md io.Writer) error {
 		o.cards = cards
 		logf("cards captured: ballot %d, pledge %d, poll %d bytes of HTML", len(cards.Ballot.HTML), len(cards.Pledge.HTML), len(cards.Poll.HTML))
 	}
-	if o.want("inbound") || o.want("trips") {
+	if o.want("inbound") || o.want("webhook") || o.want("trips") {
 		if err := webhookSection(ctx, o, md); err != nil {
 			return err
 		}
@@ -218,7 +218,7 @@ func webhookSection(ctx context.Context, o options, md io.Writer) error {
 			trips.Close()
 		}
 	}()
-	if o.want("inbound") {
+	if o.want("inbound") || o.want("webhook") {
 		w, err := inbound(ctx, o, md)
 		if err != nil {
 			return err
