@@ -12,12 +12,15 @@ import (
 )
 
 // Cards are the three group messages the load presses (the ballot, the pledge, the poll), as
-// the bot draws them. A button press carries its whole message to the bot, so the size of
-// these messages is part of what every pipeline receives. Seeding every world with them (the
-// floor's too) makes the floor and the bot receive the same updates: without them, the bot's
-// world would carry its drawn cards (about 2.4 KB per ballot press once the first redraw has
-// replaced the seeded message) and the floor's world the seeded one-line placeholders (about
-// 0.9 KB), and the ratio would charge the bot for the transport of bigger updates.
+// the bot draws them after one press of each. A button press carries its whole message to the
+// bot, so the size of these messages is part of what every pipeline receives. Seeding every
+// world with them (the floor's too) makes the floor receive the updates the bot receives:
+// seeded with one-line placeholders, the bot's world carried its drawn cards once its first
+// redraws had replaced them (about 2.4 KB per ballot press) and the floor's world the
+// placeholders (about 0.9 KB), and the ratio charged the bot for the transport of bigger
+// updates. The bot's redraws keep changing its messages a little during a run (counts,
+// signatures, an amended pledge), so each run reports the mean size of a press's update
+// (RunResult.PressBytes) for both worlds.
 type Cards struct {
 	Ballot, Pledge, Poll Card
 }
@@ -74,14 +77,24 @@ func CaptureCards(ctx context.Context) (*Cards, error) {
 		g.People[len(g.People)-1].PressData(g.Chat, g.PollMsg, codec.Encode(chat, kindPoll, g.Poll, "0")),
 	}
 	u, data, ok, err := w.nextSigner(ctx, g)
-	if err != nil || !ok {
-		return nil, fmt.Errorf("capture cards: no signer (%v)", err)
+	if err != nil {
+		return nil, fmt.Errorf("capture cards: %w", err)
+	}
+	if !ok {
+		return nil, errors.New("capture cards: no unit can sign the pledge")
 	}
 	presses = append(presses, u.PressData(g.Chat, g.PledgeMsg, data))
 	for _, p := range presses {
-		if p.Err != nil {
-			return nil, fmt.Errorf("capture cards: press: %w", p.Err)
+		a, err := p.Answer(30 * time.Second)
+		if err != nil {
+			return nil, fmt.Errorf("capture cards: press %s: %w", p.Data, err)
 		}
+		if a.ShowAlert {
+			return nil, fmt.Errorf("capture cards: press %s refused: %s", p.Data, a.Text)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	msgs := []telegramsim.Message{g.BallotMsg, g.PledgeMsg, g.PollMsg}
 	redrawn := func() bool {

@@ -274,6 +274,10 @@ type RunResult struct {
 	// Others is how many cores other processes of the machine kept busy meanwhile (the
 	// machine is shared: a measure of the interference).
 	Others float64
+	// PressBytes is the mean size of a button press's update queued in the window (the
+	// simulator's callback_query bodies): a press carries its whole message, so the bot's and
+	// the floor's worlds receive the same updates only when their messages are alike.
+	PressBytes float64
 }
 
 // KindLat is one kind's latency.
@@ -313,6 +317,7 @@ func (w *World) ClosedLoop(ctx context.Context, mix Mix, slots int, warm, dur ti
 	l.drain(30 * time.Second)
 	r := l.result(dur, 0)
 	r.setCPU(proc, rcpu, others)
+	r.PressBytes = cpu.pressBytes()
 	return r, nil
 }
 
@@ -355,6 +360,7 @@ func (w *World) OpenLoop(ctx context.Context, mix Mix, rate float64, warm, dur t
 	l.drain(30 * time.Second)
 	r := l.result(dur, rate)
 	r.setCPU(proc, rcpu, others)
+	r.PressBytes = cpu.pressBytes()
 	return r, nil
 }
 
@@ -453,10 +459,24 @@ type cpuMeter struct {
 	proc0, redis0 time.Duration
 	busy0         time.Duration
 	t0            time.Time
+	// The presses queued and their bytes at the start and, once stopped, the end.
+	presses [2]int
+	bytes   [2]int64
 }
 
 func (w *World) startCPU(ctx context.Context) *cpuMeter {
-	return &cpuMeter{w: w, proc0: procCPU(), redis0: w.redisCPU(ctx), busy0: machineBusy(), t0: time.Now()}
+	st := w.Sim.Stats()
+	return &cpuMeter{w: w, proc0: procCPU(), redis0: w.redisCPU(ctx), busy0: machineBusy(), t0: time.Now(),
+		presses: [2]int{st.UpdatesByKind["callback_query"]}, bytes: [2]int64{st.UpdateBytes["callback_query"]}}
+}
+
+// pressBytes is the mean size of the presses' updates queued between start and stop (0 when
+// none, or for a nil meter).
+func (m *cpuMeter) pressBytes() float64 {
+	if m == nil || m.presses[1] <= m.presses[0] {
+		return 0
+	}
+	return float64(m.bytes[1]-m.bytes[0]) / float64(m.presses[1]-m.presses[0])
 }
 
 // stop returns the CPU time used since start by this process and Redis, and the cores the
@@ -466,6 +486,8 @@ func (m *cpuMeter) stop(ctx context.Context) (proc, redis time.Duration, others 
 		return 0, 0, 0
 	}
 	proc, redis = procCPU()-m.proc0, m.w.redisCPU(ctx)-m.redis0
+	st := m.w.Sim.Stats()
+	m.presses[1], m.bytes[1] = st.UpdatesByKind["callback_query"], st.UpdateBytes["callback_query"]
 	busy := machineBusy() - m.busy0
 	if el := time.Since(m.t0); el > 0 {
 		others = max(0, float64(busy-proc-redis)/float64(el))

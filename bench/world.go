@@ -40,6 +40,9 @@ var unitNames = []string{
 	"Ngân hàng Nhà nước chi nhánh tỉnh", "Cục Thống kê tỉnh", "Cục Quản lý thị trường tỉnh",
 }
 
+// pollOpts are the options of every seeded bloc's poll.
+var pollOpts = []string{"Thứ Hai 15/03", "Thứ Tư 17/03", "Thứ Sáu 19/03", "Tuần sau"}
+
 // WorldOptions say what to build.
 type WorldOptions struct {
 	Mode string // "webhook" or "polling"
@@ -334,7 +337,7 @@ func (w *World) seedOne(ctx context.Context, st *store.Store, api *bot.API, code
 		return err
 	}
 	g.pledgeSeq = pr.Seq
-	opts := []string{"Thứ Hai 15/03", "Thứ Tư 17/03", "Thứ Sáu 19/03", "Tuần sau"}
+	opts := pollOpts
 	g.Options = len(opts)
 	pc, _, err := st.OpenPoll(ctx, chat, store.Op{Actor: g.Admin.ID}, domain.PollSpec{Question: "Họp Khối vào ngày nào?", Options: opts}, person(g.Admin), "Asia/Ho_Chi_Minh")
 	if err != nil {

@@ -135,6 +135,8 @@ func (s *Sim) Stats() Stats {
 	st := s.stats
 	st.Requests = maps.Clone(s.stats.Requests)
 	st.Errors = maps.Clone(s.stats.Errors)
+	st.UpdatesByKind = maps.Clone(s.stats.UpdatesByKind)
+	st.UpdateBytes = maps.Clone(s.stats.UpdateBytes)
 	st.UpdatesPending = s.pendingLocked()
 	return st
 }

@@ -163,11 +163,15 @@ type CommandScope struct {
 
 // Stats counts what happened so far.
 type Stats struct {
-	Requests          map[string]int // per method (canonical name), every request
-	Errors            map[string]int // per method, requests answered with ok=false
-	TooManyRequests   int            // 429 answers served (flood control and injected)
-	FaultsInjected    int
-	UpdatesQueued     int // new updates created by user actions
+	Requests        map[string]int // per method (canonical name), every request
+	Errors          map[string]int // per method, requests answered with ok=false
+	TooManyRequests int            // 429 answers served (flood control and injected)
+	FaultsInjected  int
+	UpdatesQueued   int // new updates created by user actions
+	// UpdatesByKind and UpdateBytes count the new updates and their bodies' bytes by kind
+	// ("message", "callback_query", …): a press carries its whole message.
+	UpdatesByKind     map[string]int
+	UpdateBytes       map[string]int64
 	UpdatesDuplicated int // extra copies queued by SetDuplicateRate and Redeliver
 	UpdatesDelivered  int // updates handed to the bot (getUpdates results, acknowledged webhooks)
 	UpdatesPending    int // queued and not yet confirmed/acknowledged

@@ -94,6 +94,18 @@ func TestLongPoll(t *testing.T) {
 	if st := s.Stats(); st.UpdatesQueued != 6 || st.UpdatesDelivered != 4 {
 		t.Errorf("stats = %+v", st)
 	}
+	// Updates and their bytes by kind: the six messages' bodies, byte for byte.
+	var bytes int64
+	for id := up.UpdateID; id < up.UpdateID+6; id++ {
+		body, ok := s.UpdateJSON(int64(id))
+		if !ok {
+			t.Fatalf("update %d missing", id)
+		}
+		bytes += int64(len(body))
+	}
+	if st := s.Stats(); st.UpdatesByKind["message"] != 6 || st.UpdateBytes["message"] != bytes || len(st.UpdateBytes) != 1 {
+		t.Errorf("by kind %v, bytes %v, want 6 messages of %d bytes", st.UpdatesByKind, st.UpdateBytes, bytes)
+	}
 }
 
 func TestSecondPollerConflict(t *testing.T) {

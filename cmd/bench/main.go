@@ -368,6 +368,42 @@ func pairRatios(feat, fl []bench.RunResult) (each []float64, byRate, byCPU float
 	return each, median(rates), median(cpus)
 }
 
+// seeding says what the inbound worlds' messages were.
+func seeding(o options) string {
+	if o.cards == nil {
+		return "Seeding: one-line placeholder messages with the buttons (`-placeholders`): the bot's redraws replace its own with its cards, the floor's keep them, so the floor receives smaller presses."
+	}
+	return fmt.Sprintf("Seeding: every world, the floor's too, with the bot's own drawing of its three messages after one press each (captured from a one-bloc world: %s, %s and %s bytes of HTML), so both receive alike presses.",
+		num(float64(len(o.cards.Ballot.HTML))), num(float64(len(o.cards.Pledge.HTML))), num(float64(len(o.cards.Poll.HTML))))
+}
+
+func pressBytes(rs []bench.RunResult) []float64 {
+	out := make([]float64, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, r.PressBytes)
+	}
+	return out
+}
+
+// ownCPU lists, per pair of runs, the bot's CPU per update (process and Redis) less the
+// floor's, and their median.
+func ownCPU(feat, fl []bench.RunResult) string {
+	var ds []float64
+	var ss []string
+	for i := range feat {
+		if i >= len(fl) || feat[i].CPUProc == 0 || fl[i].CPUProc == 0 {
+			continue
+		}
+		d := float64(feat[i].CPUProc+feat[i].CPURedis-fl[i].CPUProc-fl[i].CPURedis) / float64(time.Microsecond)
+		ds = append(ds, d)
+		ss = append(ss, fmt.Sprintf("%.0f", d))
+	}
+	if len(ds) == 0 {
+		return "not measured"
+	}
+	return fmt.Sprintf("**%.0f µs** (median; pairs %s µs)", median(ds), strings.Join(ss, ", "))
+}
+
 // median is the middle value (the mean of the two middle ones for an even count; 0 for none).
 func median[T ~int64 | ~float64](v []T) T {
 	if len(v) == 0 {
@@ -430,6 +466,8 @@ func inbound(ctx context.Context, o options, md io.Writer) (*bench.World, error)
 	ro := medianRun(open)
 	fmt.Fprintf(md, "| the bot at %s updates/s offered (answered %s/s) | | %s | **%s** %s | %s + %s | p99 < 50 ms %s |\n\n", num(o.rate), num(ro.Rate), ms(ro.P50), ms(ro.P99), eachP99(open), us(ro.CPUProc), us(ro.CPURedis), mark(ro.P99 < 50*time.Millisecond))
 	fmt.Fprintf(md, "Per kind (throughput runs, median run): %s. At %s/s offered: %s.\n\n", perKind(rf), num(o.rate), perKind(ro))
+	fmt.Fprintf(md, "%s Mean size of a press's update in the throughput runs: the bot's worlds %s bytes, the floor's %s. The bot's own CPU per update (the bot's CPU per update less the floor's, per pair of runs; what the floor's share does not distort): %s.\n\n",
+		seeding(o), num(median(pressBytes(feat))), num(median(pressBytes(fl))), ownCPU(feat, fl))
 	notes(md, "bot", feat, featLogs)
 	notes(md, "floor", fl, floorLogs)
 	notes(md, "latency runs", open, openLogs)
@@ -455,7 +493,7 @@ func pollingSection(ctx context.Context, o options, md io.Writer) error {
 	fmt.Fprintf(md, "| transport floor, %d in flight | **%s** %s | %s | %s | %s + %s |\n", o.slots, num(lf.Rate), each(fl), ms(lf.P50), ms(lf.P99), us(lf.CPUProc), us(lf.CPURedis))
 	pairs, ratio, cpuRatio := pairRatios(feat, fl)
 	fmt.Fprintf(md, "| bot ÷ floor, median of the pairs of runs (by CPU per update: %.0f%%) | **%.0f%%** %s | | | |\n", 100*cpuRatio, 100*ratio, pcts(pairs))
-	fmt.Fprintf(md, "\n")
+	fmt.Fprintf(md, "\nMean size of a press's update: the bot's worlds %s bytes, the floor's %s. The bot's own CPU per update: %s.\n\n", num(median(pressBytes(feat))), num(median(pressBytes(fl))), ownCPU(feat, fl))
 	notes(md, "bot (polling)", feat, featLogs)
 	return nil
 }
