@@ -8,6 +8,7 @@ import (
 	"html"
 	"log/slog"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -582,7 +583,19 @@ func (h *Ballots) vote(ctx context.Context, c *bot.Context) error {
 		c.Answer(ctx, c.T("ballot.voted", "unit", res.UnitName, "candidate", res.CandName), false)
 	}
 	// The group message is redrawn when its debounced edit goes out, from this vote's state
-	// (the newest queued, by version): a burst of votes renders it once per edit.
+	// (the newest queued, by version): a burst of votes renders it once per edit. It shows
+	// which units voted, never their choices, so a unit changing or repeating its vote leaves
+	// it as it is: the unit's first vote redrew it (on whichever replica handled that vote),
+	// and redrawing it again would only spend one of the group's messages on an edit Telegram
+	// refuses as not modified. A copy pressed elsewhere (a /phieubau reply, drawn earlier) is
+	// still brought up to date.
+	msgs := uniqueMsgs(c.Update.Callback.MessageID, res.MessageID)
+	if res.Change != "new" {
+		msgs = slices.DeleteFunc(msgs, func(id int) bool { return id == res.MessageID })
+		if len(msgs) == 0 {
+			return nil
+		}
+	}
 	p := h.pageFor(c, res.TZ)
 	var once sync.Once
 	var text string
@@ -591,7 +604,7 @@ func (h *Ballots) vote(ctx context.Context, c *bot.Context) error {
 		once.Do(func() { text, buttons = p.openText(res.Card, res.Voted), p.buttons(res.Card) })
 		return text, buttons, true
 	}
-	for _, msg := range uniqueMsgs(c.Update.Callback.MessageID, res.MessageID) {
+	for _, msg := range msgs {
 		h.edits.next(c.Update.ChatID, msg, res.Version, func() { c.EditFunc(msg, render) })
 	}
 	return nil

@@ -423,3 +423,74 @@ func (h *redisCalls) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 func (h *redisCalls) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error { h.n.Add(1); return next(ctx, cmds) }
 }
+
+// A vote that leaves the turnout as it was (a unit changing its choice, or pressing it again)
+// changes nothing the ballot message shows, so the message is not edited for it; a copy
+// pressed elsewhere (a /phieubau reply) is still brought up to date, and a new unit's vote
+// redraws the ballot.
+func TestVoteThatKeepsTurnoutIsNotRedrawn(t *testing.T) {
+	env := testbot.New(t)
+	env.SetupBloc()
+	units, people := env.Units, env.People
+	ballot := env.Say(env.Admin, "/baucu truong 17:00")
+	edits := func(id int) int {
+		n := 0
+		for _, c := range env.Sim.Calls("editMessageText") {
+			if c.MessageID == id {
+				n++
+			}
+		}
+		return n
+	}
+	flush := func() {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := env.App.Runtime.Sender().Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ans := env.PressAnswer(people[0], ballot, unitButton(t, ballot, units[3])); !strings.Contains(ans.Text, "Đã ghi nhận phiếu") {
+		t.Fatalf("first vote: %+v", ans)
+	}
+	env.WaitBot(func(m telegramsim.Message) bool {
+		return m.ID == ballot.ID && strings.Contains(m.Text, "Đã bỏ phiếu: 1/7")
+	})
+	flush()
+	before := edits(ballot.ID)
+	if ans := env.PressAnswer(people[0], ballot, unitButton(t, ballot, units[4])); !strings.Contains(ans.Text, "Đã đổi phiếu") {
+		t.Fatalf("changed vote: %+v", ans)
+	}
+	if ans := env.PressAnswer(people[0], ballot, unitButton(t, ballot, units[4])); ans.ShowAlert {
+		t.Fatalf("same vote: %+v", ans)
+	}
+	flush()
+	if n := edits(ballot.ID); n != before {
+		t.Errorf("a changed and a repeated vote edited the ballot message %d times", n-before)
+	}
+
+	// The /phieubau copy shows the turnout as it was drawn; a change of vote pressed on it
+	// brings it up to date, and only it.
+	status := env.Say(people[2], "/phieubau")
+	if len(status.Buttons) != 7 {
+		t.Fatalf("/phieubau:\n%s", status.Text)
+	}
+	if ans := env.PressAnswer(people[1], ballot, unitButton(t, ballot, units[5])); !strings.Contains(ans.Text, "Đã ghi nhận phiếu") {
+		t.Fatalf("second unit's vote: %+v", ans)
+	}
+	env.WaitBot(func(m telegramsim.Message) bool {
+		return m.ID == ballot.ID && strings.Contains(m.Text, "Đã bỏ phiếu: 2/7")
+	})
+	flush()
+	before = edits(ballot.ID)
+	if ans := env.PressAnswer(people[1], status, unitButton(t, status, units[6])); !strings.Contains(ans.Text, "Đã đổi phiếu") {
+		t.Fatalf("change pressed on /phieubau: %+v", ans)
+	}
+	env.WaitBot(func(m telegramsim.Message) bool {
+		return m.ID == status.ID && strings.Contains(m.Text, "Đã bỏ phiếu: 2/7")
+	})
+	flush()
+	if n := edits(ballot.ID); n != before {
+		t.Errorf("a change pressed on /phieubau edited the ballot message %d times", n-before)
+	}
+}
