@@ -296,7 +296,7 @@ func runOne(ctx context.Context, o options, mode string, floor bool, what string
 		w.Close()
 		return bench.RunResult{}, "", err
 	}
-	logf("  %.0f/s p50 %v p99 %v, CPU per update: %v here, %v redis; other processes: %.2f cores", r.Rate, r.P50, r.P99, r.CPUProc, r.CPURedis, r.Others)
+	logf("  %.0f/s p50 %v p99 %v, CPU per update: %v here, %v redis; other processes: %.2f cores; presses of %.0f bytes, %.3f edits per update", r.Rate, r.P50, r.P99, r.CPUProc, r.CPURedis, r.Others, r.PressBytes, r.Edits)
 	l := w.Log.Summary()
 	if keep != nil {
 		*keep = w
@@ -466,8 +466,8 @@ func inbound(ctx context.Context, o options, md io.Writer) (*bench.World, error)
 	ro := medianRun(open)
 	fmt.Fprintf(md, "| the bot at %s updates/s offered (answered %s/s) | | %s | **%s** %s | %s + %s | p99 < 50 ms %s |\n\n", num(o.rate), num(ro.Rate), ms(ro.P50), ms(ro.P99), eachP99(open), us(ro.CPUProc), us(ro.CPURedis), mark(ro.P99 < 50*time.Millisecond))
 	fmt.Fprintf(md, "Per kind (throughput runs, median run): %s. At %s/s offered: %s.\n\n", perKind(rf), num(o.rate), perKind(ro))
-	fmt.Fprintf(md, "%s Mean size of a press's update in the throughput runs: the bot's worlds %s bytes, the floor's %s. The bot's own CPU per update (the bot's CPU per update less the floor's, per pair of runs; what the floor's share does not distort): %s.\n\n",
-		seeding(o), num(median(pressBytes(feat))), num(median(pressBytes(fl))), ownCPU(feat, fl))
+	fmt.Fprintf(md, "%s Mean size of a press's update in the throughput runs: the bot's worlds %s bytes, the floor's %s. The bot's redraws: %.3f edits per update answered (median run). The bot's own CPU per update (the bot's CPU per update less the floor's, per pair of runs; what the floor's share does not distort): %s.\n\n",
+		seeding(o), num(median(pressBytes(feat))), num(median(pressBytes(fl))), rf.Edits, ownCPU(feat, fl))
 	notes(md, "bot", feat, featLogs)
 	notes(md, "floor", fl, floorLogs)
 	notes(md, "latency runs", open, openLogs)
