@@ -112,13 +112,19 @@ type editOrder struct {
 // next reports whether version is newer than what was queued for the message, and records it.
 // The caller queues its edit while holding the lock (fn), so queue order follows versions.
 func (o *editOrder) next(chat int64, msg int, version int64, fn func()) bool {
+	return o.queue(chat, msg, version, false, fn)
+}
+
+// queue is next; with same (a press that repeats a unit's vote) it also queues the redraw of
+// a version queued before (that edit may have been lost), but never of an older one.
+func (o *editOrder) queue(chat int64, msg int, version int64, same bool, fn func()) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.last == nil || len(o.last) > 20000 {
 		o.last = map[[2]int64]int64{}
 	}
 	k := [2]int64{chat, int64(msg)}
-	if v, ok := o.last[k]; ok && v >= version {
+	if v, ok := o.last[k]; ok && (v > version || v == version && !same) {
 		return false
 	}
 	o.last[k] = version
@@ -584,13 +590,16 @@ func (h *Ballots) vote(ctx context.Context, c *bot.Context) error {
 	}
 	// The group message is redrawn when its debounced edit goes out, from this vote's state
 	// (the newest queued, by version): a burst of votes renders it once per edit. It shows
-	// which units voted, never their choices, so a unit changing or repeating its vote leaves
-	// it as it is: the unit's first vote redrew it (on whichever replica handled that vote),
-	// and redrawing it again would only spend one of the group's messages on an edit Telegram
-	// refuses as not modified. A copy pressed elsewhere (a /phieubau reply, drawn earlier) is
-	// still brought up to date.
+	// which units voted, never their choices, so a unit changing its vote changes nothing in
+	// it, and is not redrawn for that: the edit would spend one of the group's messages, and
+	// Telegram refuses it as not modified when the message is right. The unit's first vote
+	// queued the redraw that shows it; should that edit be lost (its replica stopping before
+	// it went out) or overtaken by another replica's older one, a press of the same choice
+	// again (what someone who does not see their unit ticked does) redraws it, as does the next
+	// unit's first vote and the close. A copy pressed elsewhere (a /phieubau reply, drawn
+	// earlier) is redrawn as the ballot's card.
 	msgs := uniqueMsgs(c.Update.Callback.MessageID, res.MessageID)
-	if res.Change != "new" {
+	if res.Change == "changed" {
 		msgs = slices.DeleteFunc(msgs, func(id int) bool { return id == res.MessageID })
 		if len(msgs) == 0 {
 			return nil
@@ -605,7 +614,7 @@ func (h *Ballots) vote(ctx context.Context, c *bot.Context) error {
 		return text, buttons, true
 	}
 	for _, msg := range msgs {
-		h.edits.next(c.Update.ChatID, msg, res.Version, func() { c.EditFunc(msg, render) })
+		h.edits.queue(c.Update.ChatID, msg, res.Version, res.Change == "same", func() { c.EditFunc(msg, render) })
 	}
 	return nil
 }

@@ -424,11 +424,11 @@ func (h *redisCalls) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 	return func(ctx context.Context, cmds []redis.Cmder) error { h.n.Add(1); return next(ctx, cmds) }
 }
 
-// A vote that leaves the turnout as it was (a unit changing its choice, or pressing it again)
-// changes nothing the ballot message shows, so the message is not edited for it; a copy
-// pressed elsewhere (a /phieubau reply) is still brought up to date, and a new unit's vote
-// redraws the ballot.
-func TestVoteThatKeepsTurnoutIsNotRedrawn(t *testing.T) {
+// A unit changing its vote changes nothing the ballot message shows (which units voted), so
+// the message is not edited for it; pressing the same choice again redraws it (the repair of
+// a lost redraw), a copy pressed elsewhere (a /phieubau reply) is still brought up to date,
+// and a new unit's vote redraws the ballot.
+func TestChangedVoteIsNotRedrawn(t *testing.T) {
 	env := testbot.New(t)
 	env.SetupBloc()
 	units, people := env.Units, env.People
@@ -442,8 +442,14 @@ func TestVoteThatKeepsTurnoutIsNotRedrawn(t *testing.T) {
 		}
 		return n
 	}
-	flush := func() {
+	// settled waits until the bot has handled everything said so far in the group (a chat's
+	// updates are handled in order, so the reply to a later command comes after the press's
+	// handler queued its redraw) and has sent every queued edit.
+	settled := func() {
 		t.Helper()
+		if r := env.Say(people[6], "/phieubau"); !strings.Contains(r.Text, "Bầu Khối trưởng") {
+			t.Fatalf("/phieubau: %q", r.Text)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := env.App.Runtime.Sender().Flush(ctx); err != nil {
@@ -456,17 +462,21 @@ func TestVoteThatKeepsTurnoutIsNotRedrawn(t *testing.T) {
 	env.WaitBot(func(m telegramsim.Message) bool {
 		return m.ID == ballot.ID && strings.Contains(m.Text, "Đã bỏ phiếu: 1/7")
 	})
-	flush()
+	settled()
 	before := edits(ballot.ID)
 	if ans := env.PressAnswer(people[0], ballot, unitButton(t, ballot, units[4])); !strings.Contains(ans.Text, "Đã đổi phiếu") {
 		t.Fatalf("changed vote: %+v", ans)
 	}
+	settled()
+	if n := edits(ballot.ID); n != before {
+		t.Errorf("a changed vote edited the ballot message %d times", n-before)
+	}
 	if ans := env.PressAnswer(people[0], ballot, unitButton(t, ballot, units[4])); ans.ShowAlert {
 		t.Fatalf("same vote: %+v", ans)
 	}
-	flush()
-	if n := edits(ballot.ID); n != before {
-		t.Errorf("a changed and a repeated vote edited the ballot message %d times", n-before)
+	settled()
+	if n := edits(ballot.ID); n != before+1 {
+		t.Errorf("pressing the same choice again edited the ballot message %d times, want once", n-before)
 	}
 
 	// The /phieubau copy shows the turnout as it was drawn; a change of vote pressed on it
@@ -481,7 +491,7 @@ func TestVoteThatKeepsTurnoutIsNotRedrawn(t *testing.T) {
 	env.WaitBot(func(m telegramsim.Message) bool {
 		return m.ID == ballot.ID && strings.Contains(m.Text, "Đã bỏ phiếu: 2/7")
 	})
-	flush()
+	settled()
 	before = edits(ballot.ID)
 	if ans := env.PressAnswer(people[1], status, unitButton(t, status, units[6])); !strings.Contains(ans.Text, "Đã đổi phiếu") {
 		t.Fatalf("change pressed on /phieubau: %+v", ans)
@@ -489,7 +499,7 @@ func TestVoteThatKeepsTurnoutIsNotRedrawn(t *testing.T) {
 	env.WaitBot(func(m telegramsim.Message) bool {
 		return m.ID == status.ID && strings.Contains(m.Text, "Đã bỏ phiếu: 2/7")
 	})
-	flush()
+	settled()
 	if n := edits(ballot.ID); n != before {
 		t.Errorf("a change pressed on /phieubau edited the ballot message %d times", n-before)
 	}
