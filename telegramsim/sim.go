@@ -174,6 +174,8 @@ func New(opts Options) *Sim {
 	s.ctx, s.cancelCtx = context.WithCancel(context.Background())
 	s.stats.Requests = make(map[string]int)
 	s.stats.Errors = make(map[string]int)
+	s.stats.UpdatesByKind = make(map[string]int)
+	s.stats.UpdateBytes = make(map[string]int64)
 	s.bot = newUser(&User{ID: opts.BotID, FirstName: opts.BotName, Username: opts.BotUsername, IsBot: true, s: s})
 	s.anon = newUser(&User{ID: GroupAnonymousBotID, FirstName: "Group", Username: "GroupAnonymousBot", IsBot: true, s: s})
 	if opts.Limits != nil {

@@ -120,9 +120,6 @@ func (s *Sim) enqueueLocked(kind string, payload any) int64 {
 	s.history[id] = e
 	s.pushEntryLocked(e)
 	s.stats.UpdatesQueued++
-	if s.stats.UpdatesByKind == nil {
-		s.stats.UpdatesByKind, s.stats.UpdateBytes = map[string]int{}, map[string]int64{}
-	}
 	s.stats.UpdatesByKind[kind]++
 	s.stats.UpdateBytes[kind] += int64(len(body))
 	if s.dupRate > 0 && s.rng.Float64() < s.dupRate {
