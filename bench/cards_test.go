@@ -42,14 +42,7 @@ func TestSeededCardsAreTheBotsDrawing(t *testing.T) {
 		t.Errorf("poll card buttons %v, want %d of kind %s", k, len(pollOpts), kindPoll)
 	}
 
-	w, err := NewWorld(WorldOptions{Mode: "webhook", Floor: true, Cards: cards})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	if err := w.Seed(ctx, 2, 2); err != nil {
-		t.Fatal(err)
-	}
+	w := seededWorld(t, true, cards, 2)
 	codec := w.App.Runtime.Codec()
 	for _, g := range w.Groups {
 		for _, c := range []struct {
@@ -111,14 +104,7 @@ func TestFloorAndBotReceiveAlikePresses(t *testing.T) {
 	}
 	press := func(floor bool, cards *Cards) float64 {
 		t.Helper()
-		w, err := NewWorld(WorldOptions{Mode: "webhook", Floor: floor, Cards: cards})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer w.Close()
-		if err := w.Seed(ctx, 100, 8); err != nil {
-			t.Fatal(err)
-		}
+		w := seededWorld(t, floor, cards, 100)
 		if err := w.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -141,4 +127,19 @@ func TestFloorAndBotReceiveAlikePresses(t *testing.T) {
 	if placeholders > 0.75*bot {
 		t.Errorf("the placeholders' presses carry %.0f bytes against the bot's %.0f: the test cannot tell them apart", placeholders, bot)
 	}
+}
+
+// seededWorld is a webhook world of n blocs seeded with cards (placeholders when nil), not
+// started; it is closed when the test ends.
+func seededWorld(t *testing.T, floor bool, cards *Cards, n int) *World {
+	t.Helper()
+	w, err := NewWorld(WorldOptions{Mode: "webhook", Floor: floor, Cards: cards})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Close)
+	if err := w.Seed(context.Background(), n, 8); err != nil {
+		t.Fatal(err)
+	}
+	return w
 }

@@ -345,20 +345,22 @@ func (w *World) seedOne(ctx context.Context, st *store.Store, api *bot.API, code
 	}
 	g.Poll = pc.ID
 
-	ballotText, pledgeText, pollText := "🗳 Bầu Khối trưởng năm "+strconv.Itoa(year), "📜 Giao ước thi đua năm "+strconv.Itoa(year), "📊 Họp Khối vào ngày nào?"
+	var ballotText, pledgeText, pollText string
 	var vote, sign, poll [][]bot.Button
-	for _, u := range g.Units {
-		vote = append(vote, []bot.Button{{Text: "Đơn vị " + strconv.Itoa(u), Data: codec.Encode(chat, kindVote, g.Ballot, strconv.Itoa(u))}})
-	}
-	sign = [][]bot.Button{{{Text: "✍️ Ký", Data: codec.Encode(chat, kindSign, strconv.Itoa(pr.Seq))}}}
-	for i, o := range opts {
-		poll = append(poll, []bot.Button{{Text: o, Data: codec.Encode(chat, kindPoll, g.Poll, strconv.Itoa(i))}})
-	}
-	html := false
-	if c := w.O.Cards; c != nil {
-		html = true
+	c := w.O.Cards
+	html := c != nil
+	if html {
 		ballotText, pledgeText, pollText = c.Ballot.HTML, c.Pledge.HTML, c.Poll.HTML
 		vote, sign, poll = c.Ballot.rows(codec, chat), c.Pledge.rows(codec, chat), c.Poll.rows(codec, chat)
+	} else {
+		ballotText, pledgeText, pollText = "🗳 Bầu Khối trưởng năm "+strconv.Itoa(year), "📜 Giao ước thi đua năm "+strconv.Itoa(year), "📊 Họp Khối vào ngày nào?"
+		for _, u := range g.Units {
+			vote = append(vote, []bot.Button{{Text: "Đơn vị " + strconv.Itoa(u), Data: codec.Encode(chat, kindVote, g.Ballot, strconv.Itoa(u))}})
+		}
+		sign = [][]bot.Button{{{Text: "✍️ Ký", Data: codec.Encode(chat, kindSign, strconv.Itoa(pr.Seq))}}}
+		for i, o := range opts {
+			poll = append(poll, []bot.Button{{Text: o, Data: codec.Encode(chat, kindPoll, g.Poll, strconv.Itoa(i))}})
+		}
 	}
 	if g.BallotMsg, err = sendButtons(ctx, api, chat, ballotText, html, vote); err != nil {
 		return err
