@@ -48,6 +48,9 @@ type WorldOptions struct {
 	Mode string // "webhook" or "polling"
 	// Floor replaces the features by a handler that only replies: the transport floor.
 	Floor bool
+	// FloorGuard keeps the router's per-person action limit on the floor's path, as shipped
+	// (its counter adds to Redis): the same pipeline as the bot's but for the handlers.
+	FloorGuard bool
 	// MembersPerUnit people are linked to each unit; Extra more people only press polls.
 	MembersPerUnit, Extra int
 	SimLimits             *telegramsim.Limits
@@ -146,7 +149,7 @@ func NewWorld(o WorldOptions) (*World, error) {
 	cfg.Limits.GroupPerMinute = 1_000_000
 	cfg.Limits.GlobalPerSecond = 1_000_000
 	cfg.Limits.PrivateInterval = time.Millisecond
-	if o.Floor {
+	if o.Floor && !o.FloorGuard {
 		cfg.Limits.ActionsPerMinute = 0 // no Redis on the floor's path
 	}
 	if o.Configure != nil {

@@ -20,6 +20,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"sort"
 	"strings"
@@ -43,8 +44,10 @@ type options struct {
 	yearBlocs, procBlocs int
 	only                 map[string]bool
 	cpuProfile, memProf  string
+	traceFile            string
 	out                  string
 	placeholders         bool
+	floorGuard           bool
 	// cards are the bot's drawn messages every inbound world is seeded with (nil: placeholders).
 	cards *bench.Cards
 }
@@ -68,8 +71,10 @@ func main() {
 	flag.IntVar(&o.procBlocs, "serve-blocs", 10000, "blocs stored and served by the bot process (RSS, start-up)")
 	flag.StringVar(&only, "only", "", "comma-separated sections: inbound (webhook and polling), webhook, polling, trips, fanout, memory, process (default all)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first webhook throughput run (and FILE.floor of the floor's)")
+	flag.StringVar(&o.traceFile, "trace", "", "write an execution trace of 2 s in the middle of the first webhook throughput run (and FILE.floor of the floor's)")
 	flag.StringVar(&o.memProf, "memprofile", "", "write an allocation profile of the webhook throughput runs (FILE and FILE.base: go tool pprof -base FILE.base FILE)")
 	flag.StringVar(&o.out, "out", "", "also write the markdown section to this file")
+	flag.BoolVar(&o.floorGuard, "floor-guard", false, "keep the per-person action limit (the router's guard, its counter in Redis) on the floor's path")
 	flag.BoolVar(&o.placeholders, "placeholders", false, "seed the inbound worlds with one-line placeholder messages instead of the bot's drawn cards (the floor then receives smaller updates than the bot)")
 	flag.Parse()
 	set := map[string]bool{}
@@ -501,7 +506,7 @@ func pollingSection(ctx context.Context, o options, md io.Writer) error {
 // newWorld builds and seeds a world; countTrips installs the round-trip counter on the bot's
 // Redis client (the world the round trips are counted on; the throughput runs go without it).
 func newWorld(ctx context.Context, o options, mode string, floor, countTrips bool) (*bench.World, error) {
-	w, err := bench.NewWorld(bench.WorldOptions{Mode: mode, Floor: floor, MembersPerUnit: 2, Extra: 6, CountRoundTrips: countTrips, Cards: o.cards,
+	w, err := bench.NewWorld(bench.WorldOptions{Mode: mode, Floor: floor, MembersPerUnit: 2, Extra: 6, CountRoundTrips: countTrips, Cards: o.cards, FloorGuard: o.floorGuard,
 		Configure: func(c *config.Config) { c.Webhook.MaxConnections, c.Redis.ScriptLanes = o.webhookConns, o.scriptLanes }})
 	if err != nil {
 		return nil, err
@@ -532,6 +537,20 @@ func startProfiles(o options, suffix string) (func() error, error) {
 			return nil, err
 		}
 		cpu = f
+	}
+	if o.traceFile != "" {
+		f, err := os.Create(o.traceFile + suffix)
+		if err != nil {
+			return nil, err
+		}
+		go func() { // 2 s from the middle of the run: a whole run's trace is gigabytes
+			time.Sleep(o.warm + o.dur/2 - time.Second)
+			if trace.Start(f) == nil {
+				time.Sleep(2 * time.Second)
+				trace.Stop()
+			}
+			f.Close()
+		}()
 	}
 	writeAllocs := func(path string) error {
 		f, err := os.Create(path)
