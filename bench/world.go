@@ -51,6 +51,9 @@ type WorldOptions struct {
 	// FloorGuard keeps the router's per-person action limit on the floor's path, as shipped
 	// (its counter adds to Redis): the same pipeline as the bot's but for the handlers.
 	FloorGuard bool
+	// RedisNice is the niceness given to the world's redis-server (0: the bench's own): see
+	// Redis.SetNice.
+	RedisNice int
 	// MembersPerUnit people are linked to each unit; Extra more people only press polls.
 	MembersPerUnit, Extra int
 	SimLimits             *telegramsim.Limits
@@ -119,6 +122,12 @@ func NewWorld(o WorldOptions) (*World, error) {
 	r, err := StartRedis()
 	if err != nil {
 		return nil, err
+	}
+	if o.RedisNice != 0 {
+		if err := r.SetNice(o.RedisNice); err != nil {
+			r.Close()
+			return nil, err
+		}
 	}
 	w.Redis = r
 	w.Sim = telegramsim.New(telegramsim.Options{Token: "7000009:BENCH-secret-token", BotUsername: "ThiDuaBot",

@@ -48,6 +48,7 @@ type options struct {
 	out                  string
 	placeholders         bool
 	floorGuard           bool
+	redisNice            int
 	// cards are the bot's drawn messages every inbound world is seeded with (nil: placeholders).
 	cards *bench.Cards
 }
@@ -74,6 +75,7 @@ func main() {
 	flag.StringVar(&o.traceFile, "trace", "", "write an execution trace of 2 s in the middle of the first webhook throughput run (and FILE.floor of the floor's)")
 	flag.StringVar(&o.memProf, "memprofile", "", "write an allocation profile of the webhook throughput runs (FILE and FILE.base: go tool pprof -base FILE.base FILE)")
 	flag.StringVar(&o.out, "out", "", "also write the markdown section to this file")
+	flag.IntVar(&o.redisNice, "redis-nice", -10, "the niceness of the inbound worlds' redis-server: the priority over the bot that deploy/redis-server.service.d gives it (CPUWeight=1000 against the bot's 100); 0 runs it as the bot, as before the sixth session")
 	flag.BoolVar(&o.floorGuard, "floor-guard", false, "keep the per-person action limit (the router's guard, its counter in Redis) on the floor's path")
 	flag.BoolVar(&o.placeholders, "placeholders", false, "seed the inbound worlds with one-line placeholder messages instead of the bot's drawn cards (the floor then receives smaller updates than the bot)")
 	flag.Parse()
@@ -506,7 +508,7 @@ func pollingSection(ctx context.Context, o options, md io.Writer) error {
 // newWorld builds and seeds a world; countTrips installs the round-trip counter on the bot's
 // Redis client (the world the round trips are counted on; the throughput runs go without it).
 func newWorld(ctx context.Context, o options, mode string, floor, countTrips bool) (*bench.World, error) {
-	w, err := bench.NewWorld(bench.WorldOptions{Mode: mode, Floor: floor, MembersPerUnit: 2, Extra: 6, CountRoundTrips: countTrips, Cards: o.cards, FloorGuard: o.floorGuard,
+	w, err := bench.NewWorld(bench.WorldOptions{Mode: mode, Floor: floor, MembersPerUnit: 2, Extra: 6, CountRoundTrips: countTrips, Cards: o.cards, FloorGuard: o.floorGuard, RedisNice: o.redisNice,
 		Configure: func(c *config.Config) { c.Webhook.MaxConnections, c.Redis.ScriptLanes = o.webhookConns, o.scriptLanes }})
 	if err != nil {
 		return nil, err
