@@ -51,8 +51,8 @@ type WorldOptions struct {
 	// FloorGuard keeps the router's per-person action limit on the floor's path, as shipped
 	// (its counter adds to Redis): the same pipeline as the bot's but for the handlers.
 	FloorGuard bool
-	// RedisNice is the niceness given to the world's redis-server (0: the bench's own): see
-	// Redis.SetNice.
+	// RedisNice is the niceness given to every thread of the world's redis-server (0: the
+	// bench's own): see Redis.SetNice.
 	RedisNice int
 	// MembersPerUnit people are linked to each unit; Extra more people only press polls.
 	MembersPerUnit, Extra int

@@ -13,6 +13,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,6 +25,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"thiduabot/bench"
@@ -79,6 +81,10 @@ func main() {
 	flag.BoolVar(&o.floorGuard, "floor-guard", false, "keep the per-person action limit (the router's guard, its counter in Redis) on the floor's path")
 	flag.BoolVar(&o.placeholders, "placeholders", false, "seed the inbound worlds with one-line placeholder messages instead of the bot's drawn cards (the floor then receives smaller updates than the bot)")
 	flag.Parse()
+	if o.redisNice < 0 && !canRaisePriority() {
+		logf("cannot give redis-server niceness %d (it needs root, CAP_SYS_NICE or RLIMIT_NICE): it runs at the bench's own priority, as with -redis-nice 0", o.redisNice)
+		o.redisNice = 0
+	}
 	set := map[string]bool{}
 	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if o.quick {
@@ -467,12 +473,13 @@ func inbound(ctx context.Context, o options, md io.Writer) (*bench.World, error)
 	fmt.Fprintf(md, "| pipeline | updates/s | p50 | p99 | CPU per update (process + Redis) | target |\n|---|---|---|---|---|---|\n")
 	rf, lf := medianRun(feat), medianRun(fl)
 	fmt.Fprintf(md, "| the bot (features, real Redis), %d in flight | **%s** %s | %s | %s | %s + %s | ≥ 3,000/s %s |\n", o.slots, num(rf.Rate), each(feat), ms(rf.P50), ms(rf.P99), us(rf.CPUProc), us(rf.CPURedis), mark(rf.Rate >= 3000))
-	fmt.Fprintf(md, "| transport floor (a handler that only replies, no Redis), %d in flight | **%s** %s | %s | %s | %s + %s | — |\n", o.slots, num(lf.Rate), each(fl), ms(lf.P50), ms(lf.P99), us(lf.CPUProc), us(lf.CPURedis))
+	fmt.Fprintf(md, "| transport floor (%s), %d in flight | **%s** %s | %s | %s | %s + %s | — |\n", floorLabel(o), o.slots, num(lf.Rate), each(fl), ms(lf.P50), ms(lf.P99), us(lf.CPUProc), us(lf.CPURedis))
 	pairs, ratio, cpuRatio := pairRatios(feat, fl)
 	fmt.Fprintf(md, "| bot ÷ floor, median of the pairs of runs | **%.0f%%** %s | | | %.0f%% | ≥ 60%% %s |\n", 100*ratio, pcts(pairs), 100*cpuRatio, mark(ratio >= 0.6))
 	ro := medianRun(open)
 	fmt.Fprintf(md, "| the bot at %s updates/s offered (answered %s/s) | | %s | **%s** %s | %s + %s | p99 < 50 ms %s |\n\n", num(o.rate), num(ro.Rate), ms(ro.P50), ms(ro.P99), eachP99(open), us(ro.CPUProc), us(ro.CPURedis), mark(ro.P99 < 50*time.Millisecond))
 	fmt.Fprintf(md, "Per kind (throughput runs, median run): %s. At %s/s offered: %s.\n\n", perKind(rf), num(o.rate), perKind(ro))
+	fmt.Fprintf(md, "%s Share of the machine kept busy (updates/s × CPU per update ÷ %d cores, median of the runs): the bot's runs %.1f%%, the floor's %.1f%%.\n\n", redisPriority(o), runtime.NumCPU(), 100*median(busyShares(feat)), 100*median(busyShares(fl)))
 	fmt.Fprintf(md, "%s Mean size of a press's update in the throughput runs: the bot's worlds %s bytes, the floor's %s. The bot's redraws: %.3f edits per update answered (median run). The bot's own CPU per update (the bot's CPU per update less the floor's, per pair of runs; what the floor's share does not distort): %s.\n\n",
 		seeding(o), num(median(pressBytes(feat))), num(median(pressBytes(fl))), rf.Edits, ownCPU(feat, fl))
 	notes(md, "bot", feat, featLogs)
@@ -540,18 +547,21 @@ func startProfiles(o options, suffix string) (func() error, error) {
 		}
 		cpu = f
 	}
+	var traced chan error
 	if o.traceFile != "" {
 		f, err := os.Create(o.traceFile + suffix)
 		if err != nil {
 			return nil, err
 		}
+		traced = make(chan error, 1)
 		go func() { // 2 s from the middle of the run: a whole run's trace is gigabytes
-			time.Sleep(o.warm + o.dur/2 - time.Second)
-			if trace.Start(f) == nil {
+			time.Sleep(max(0, o.warm+o.dur/2-time.Second))
+			err := trace.Start(f)
+			if err == nil {
 				time.Sleep(2 * time.Second)
 				trace.Stop()
 			}
-			f.Close()
+			traced <- errors.Join(err, f.Close())
 		}()
 	}
 	writeAllocs := func(path string) error {
@@ -569,6 +579,11 @@ func startProfiles(o options, suffix string) (func() error, error) {
 		}
 	}
 	return func() error {
+		if traced != nil { // the trace may outlast a run shorter than 2 s: the next run waits for it
+			if err := <-traced; err != nil {
+				return fmt.Errorf("trace: %w", err)
+			}
+		}
 		if cpu != nil {
 			pprof.StopCPUProfile()
 			if err := cpu.Close(); err != nil {
@@ -736,4 +751,50 @@ func mark(ok bool) string {
 		return "✅"
 	}
 	return "❌"
+}
+
+// floorLabel says what the floor runs besides its reply-only handler.
+func floorLabel(o options) string {
+	if o.floorGuard {
+		return "a handler that only replies, behind the per-person limit with its counter in Redis"
+	}
+	return "a handler that only replies, no Redis"
+}
+
+// redisPriority says at which priority the inbound worlds' redis-server ran.
+func redisPriority(o options) string {
+	if o.redisNice == 0 {
+		return "redis-server ran at the bench's own priority (`-redis-nice 0`)."
+	}
+	return fmt.Sprintf("redis-server ran at niceness %d (`-redis-nice`): the CPU priority over the bot that deploy/redis-server.service.d gives a co-located Redis; the floor's redis-server too, which it hardly uses.", o.redisNice)
+}
+
+// busyShares is, per run, the share of the machine's cores the run kept busy.
+func busyShares(rs []bench.RunResult) []float64 {
+	out := make([]float64, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, r.Rate*(r.CPUProc+r.CPURedis).Seconds()/float64(runtime.NumCPU()))
+	}
+	return out
+}
+
+// canRaisePriority reports whether this process may give a child a lower niceness than its
+// own (root, CAP_SYS_NICE or RLIMIT_NICE): it lowers its own thread's by one and puts it back.
+func canRaisePriority() bool {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	// getpriority(2) returns 20 - nice through the raw syscall; the wrapper gives it as is.
+	p, err := syscall.Getpriority(syscall.PRIO_PROCESS, 0)
+	if err != nil {
+		return false
+	}
+	own := 20 - p
+	if own <= -20 {
+		return true
+	}
+	if syscall.Setpriority(syscall.PRIO_PROCESS, 0, own-1) != nil {
+		return false
+	}
+	_ = syscall.Setpriority(syscall.PRIO_PROCESS, 0, own)
+	return true
 }
