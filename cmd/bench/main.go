@@ -80,7 +80,15 @@ func main() {
 	flag.IntVar(&o.redisNice, "redis-nice", -10, "the niceness of the inbound worlds' redis-server: the priority over the bot that deploy/redis-server.service.d gives it (CPUWeight=1000 against the bot's 100); 0 runs it as the bot, as before the sixth session")
 	flag.BoolVar(&o.floorGuard, "floor-guard", false, "keep the per-person action limit (the router's guard, its counter in Redis) on the floor's path")
 	flag.BoolVar(&o.placeholders, "placeholders", false, "seed the inbound worlds with one-line placeholder messages instead of the bot's drawn cards (the floor then receives smaller updates than the bot)")
+	poolReports := flag.Bool("pool", false, "run nothing: pool the webhook pairs of the bench reports (-out files) given as arguments, and print their median, range and a bootstrap interval of the median")
 	flag.Parse()
+	if *poolReports {
+		if err := pool(os.Stdout, flag.Args(), 0.6); err != nil {
+			logf("%v", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if o.redisNice < 0 && !canRaisePriority() {
 		logf("cannot give redis-server niceness %d (it needs root, CAP_SYS_NICE or RLIMIT_NICE): it runs at the bench's own priority, as with -redis-nice 0", o.redisNice)
 		o.redisNice = 0
