@@ -183,8 +183,10 @@ func TestRedisLimiterInteractiveFirst(t *testing.T) {
 func TestRedisLimiterPause(t *testing.T) {
 	w := newLimiterWorld(t, 100, 2)
 	ctx := context.Background()
-	w.lims[0].Pause(-100, time.Second)
+	// The pause runs from Redis's clock when the script runs, which is before Pause returns:
+	// take the start before the call, or a slow round trip reads as a short pause.
 	start := time.Now()
+	w.lims[0].Pause(-100, time.Second)
 	if err := w.lims[1].Wait(ctx, -200, false); err != nil {
 		t.Fatal(err)
 	}
@@ -198,8 +200,8 @@ func TestRedisLimiterPause(t *testing.T) {
 		t.Fatalf("the paused chat went after %v", d)
 	}
 	// A global pause holds everyone.
-	w.lims[1].Pause(0, 200*time.Millisecond)
 	start = time.Now()
+	w.lims[1].Pause(0, 200*time.Millisecond)
 	if err := w.lims[0].Wait(ctx, 42, false); err != nil {
 		t.Fatal(err)
 	}
