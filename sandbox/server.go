@@ -266,13 +266,16 @@ func (s *Sandbox) serveEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		return rc.Flush() == nil
 	}
+	// The clock's next move is watched from before the snapshot, and watched again before the
+	// time is read for each clock event: a move while a snapshot or an event is being sent
+	// still gets its event (taking the channel at the top of each turn lost such moves).
+	changed := s.Clock.Changed()
 	if !send("snapshot", s.snapshot()) {
 		return
 	}
 	keepAlive := time.NewTicker(20 * time.Second)
 	defer keepAlive.Stop()
 	for {
-		changed := s.Clock.Changed()
 		select {
 		case <-r.Context().Done():
 			return
@@ -284,6 +287,7 @@ func (s *Sandbox) serveEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-changed:
+			changed = s.Clock.Changed()
 			if !send("clock", s.clockJSON(s.Clock.Now())) {
 				return
 			}
