@@ -110,12 +110,14 @@ func RateBucket(scope string, window int64) string {
 	return "{r:" + scope + "}:" + strconv.FormatInt(window, 10)
 }
 
-// Ballot is a hash: one ballot's rules, state, candidates, group message and, once closed, its
-// result. Ballot ids are "<n>" for a first round and "<n>.<round>" for its runoffs.
+// Ballot is a hash: one ballot's rules, state, candidates, group message, the units' ballots
+// ("v:<unit>") and, once closed, its result. Ballot ids are "<n>" for a first round and "<n>.<round>" for its runoffs.
 func (c Chat) Ballot(id string) string { return c.k("ballot:" + id) }
 
 // BallotVotes is a hash: unit id -> candidate unit id, the ballot of each unit while the ballot
-// is open (so a unit can change it). A secret ballot's is deleted when it closes.
+// is open (so a unit can change it), for ballots opened before the units' ballots became
+// fields of the ballot's own hash (store/ballot.go). A secret ballot's is deleted when it
+// closes.
 func (c Chat) BallotVotes(id string) string { return c.k("ballot:" + id + ":votes") }
 
 // BallotsOpen is a hash: position (chair, deputy) -> id of its open ballot.

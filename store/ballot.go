@@ -18,7 +18,10 @@ import (
 
 // Ballots on Redis. A ballot is a hash (rkeys Ballot) with its rules, state and a "card": the
 // JSON of everything needed to draw it (rules, candidates and eligible units with their names),
-// fixed when it opens. Units' ballots live in a second hash (BallotVotes) while it is open.
+// fixed when it opens. Units' ballots are fields of that hash ("v:<unit>", with "voted" the
+// units that voted, in order), so a vote reads and writes one key; a secret ballot's are
+// deleted when it closes. Ballots opened before that (no "vf" field) keep them in a second
+// hash (BallotVotes), which the scripts and readers still handle.
 //
 // Three scripts change ballots, each in one round trip (RunDurable: with redis.wait_replicas
 // set, the WAIT rides in the same pipeline):
@@ -270,7 +273,8 @@ local card = cjson.encode({id = id, pos = pos, year = year, round = 1, base = id
   self = self, maxr = maxr, dl = dl, dur = dur, opened = NOW, cands = cands, elig = elig})
 redis.call('HSET', B, 'state', 'open', 'pos', pos, 'year', year, 'round', 1, 'base', id,
   'secret', secret and '1' or '0', 'q', q, 'm', m, 'self', self and '1' or '0', 'maxr', maxr,
-  'dl', dl, 'dur', dur, 'opened', NOW, 'by', ACTOR, 'cands', cs, 'elig', es, 'nelig', #elig, 'card', card, 'msg', '')
+  'dl', dl, 'dur', dur, 'opened', NOW, 'by', ACTOR, 'cands', cs, 'elig', es, 'nelig', #elig, 'card', card, 'msg', '',
+  'vf', '1', 'voted', ',')
 redis.call('HSET', OPEN, pos, id)
 redis.call('ZADD', LIST, NOW, id)
 redis.call('HINCRBY', SEQ, 'ballot', 1)
@@ -352,7 +356,8 @@ local function fail(code) return done(code .. RS .. lang) end
 if not bl[1] then return fail('nobloc') end -- every bloc has a language from its setup
 local unit = redis.call('HGET', MEMBERS, ACTOR)
 if not unit then return fail('notmember') end
-local st = redis.call('HMGET', B, 'state', 'dl', 'cands', 'elig', 'self', 'secret', 'msg', 'opened', 'ver')
+local vu = 'v:' .. unit
+local st = redis.call('HMGET', B, 'state', 'dl', 'cands', 'elig', 'self', 'secret', 'msg', 'opened', 'ver', 'vf', vu, 'voted')
 if not st[1] then return fail('notfound') end
 if st[1] ~= 'open' then return fail('closed') end
 local dl = tonumber(st[2] or '0')
@@ -361,16 +366,26 @@ if not string.find(st[4], ',' .. unit .. ',', 1, true) then return fail('ineligi
 if not string.find(st[3], ',' .. cand .. ',', 1, true) then return fail('notcand') end
 if st[5] == '0' and unit == cand then return fail('self') end
 local secret = st[6] == '1'
-local prev = redis.call('HGET', V, unit)
+-- A ballot opened by this code keeps each unit's ballot in its own hash (field v:<unit>) and
+-- who voted in 'voted' (",3,1,"), so a vote reads and writes one key; one opened before
+-- ('vf' unset) keeps them in V.
+local vf = st[10] == '1'
+local prev, voted
+if vf then prev, voted = st[11], st[12] or ',' else prev = redis.call('HGET', V, unit) end
 local change = 'new'
-local ver
+local ver = tonumber(st[9] or '0')
 if prev == cand then
   change = 'same'
-  ver = tonumber(st[9] or '0')
 else
-  ver = redis.call('HINCRBY', B, 'ver', 1)
+  ver = ver + 1
   if prev then change = 'changed' end
-  redis.call('HSET', V, unit, cand)
+  if vf then
+    if not prev then voted = voted .. unit .. ',' end
+    redis.call('HSET', B, vu, cand, 'ver', ver, 'voted', voted)
+  else
+    redis.call('HSET', B, 'ver', ver)
+    redis.call('HSET', V, unit, cand)
+  end
   local d = {ballot = id, unit = tonumber(unit), changed = prev and true or false}
   if not secret then d.candidate = tonumber(cand) end
   audit('ballot.vote', d)
@@ -386,7 +401,7 @@ done(s)
 -- For the group message: candidate, its name, the units that voted, message id, time zone,
 -- version, when the ballot opened; then the card, unless the caller holds it (ARGV[6] is the
 -- opening time of the card it holds: cards.go).
-local voted = table.concat(redis.call('HKEYS', V), ',')
+if vf then voted = string.sub(voted, 2, -2) else voted = table.concat(redis.call('HKEYS', V), ',') end
 local opened = st[8] or ''
 local card = ''
 if opened == '' or opened ~= ARGV[6] then card = redis.call('HGET', B, 'card') or '' end
@@ -517,7 +532,7 @@ func decodeVoteShort(v string) (VoteResult, string, error) {
 var closeBallotScript = NewScript(`
 local B, V, OPEN, R, LIST = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local id, rid, reason = ARGV[4], ARGV[5], ARGV[6]
-local st = redis.call('HMGET', B, 'state', 'pos', 'year', 'round', 'q', 'm', 'maxr', 'cands', 'nelig', 'secret', 'card', 'dur', 'msg')
+local st = redis.call('HMGET', B, 'state', 'pos', 'year', 'round', 'q', 'm', 'maxr', 'cands', 'nelig', 'secret', 'card', 'dur', 'msg', 'vf', 'voted')
 if not st[1] then return done('err:notfound') end
 if st[1] ~= 'open' then return done('err:closed') end
 local pos, year, round = st[2], tonumber(st[3]), tonumber(st[4])
@@ -537,7 +552,21 @@ local cands = {}
 for c in string.gmatch(st[8], '%d+') do cands[#cands + 1] = tonumber(c) end
 local count = {}
 for _, c in ipairs(cands) do count[c] = 0 end
-local votes = redis.call('HGETALL', V)
+-- The units' ballots: fields of B (see the vote script), or of V for a ballot opened before.
+local vf = st[14] == '1'
+local votes, vfields = {}, {}
+if vf then
+  for u in string.gmatch(st[15] or '', '%d+') do vfields[#vfields + 1] = 'v:' .. u end
+  if #vfields > 0 then
+    local cs = redis.call('HMGET', B, unpack(vfields))
+    for i, f in ipairs(vfields) do
+      votes[#votes + 1] = string.sub(f, 3)
+      votes[#votes + 1] = cs[i] or ''
+    end
+  end
+else
+  votes = redis.call('HGETALL', V)
+end
 local cast, voted, by = 0, {}, {}
 for i = 1, #votes, 2 do
   local u, c = tonumber(votes[i]), tonumber(votes[i + 1])
@@ -617,14 +646,17 @@ if decision == 'runoff' then
   local es = redis.call('HGET', B, 'elig')
   redis.call('HSET', R, 'state', 'open', 'pos', pos, 'year', year, 'round', round + 1, 'base', c.base,
     'secret', secret and '1' or '0', 'q', st[5], 'm', st[6], 'self', redis.call('HGET', B, 'self'), 'maxr', maxr,
-    'dl', rdl, 'dur', dur, 'opened', NOW, 'by', ACTOR, 'cands', cs, 'elig', es, 'nelig', nelig, 'card', rcard, 'msg', '')
+    'dl', rdl, 'dur', dur, 'opened', NOW, 'by', ACTOR, 'cands', cs, 'elig', es, 'nelig', nelig, 'card', rcard, 'msg', '',
+    'vf', '1', 'voted', ',')
   redis.call('HSET', OPEN, pos, rid)
   redis.call('ZADD', LIST, NOW, rid)
   res.runoff = rid
 elseif redis.call('HGET', OPEN, pos) == id then
   redis.call('HDEL', OPEN, pos)
 end
-if secret then redis.call('DEL', V) end
+if secret then
+  if not vf then redis.call('DEL', V) elseif #vfields > 0 then redis.call('HDEL', B, unpack(vfields)) end
+end
 local ad = {ballot = id, round = round, cast = cast, eligible = nelig, counts = counts, reason = reason, decision = decision}
 if winner > 0 then ad.candidate = winner end
 if not secret then ad.by = by end
@@ -707,6 +739,8 @@ func (s *Store) MarkBallotAnnounced(ctx context.Context, chatID int64, ballotID 
 	return scriptErr(res.Value)
 }
 
+// viewOf reads a ballot's hash; voted are the fields of its votes hash (BallotVotes), where
+// a ballot opened before the votes moved into its own hash keeps them.
 func viewOf(h map[string]string, voted []string) (BallotView, error) {
 	var v BallotView
 	if err := json.Unmarshal([]byte(h["card"]), &v.Card); err != nil {
@@ -715,6 +749,9 @@ func viewOf(h map[string]string, voted []string) (BallotView, error) {
 	v.Open = h["state"] == "open"
 	v.MessageID, _ = strconv.Atoi(h["msg"])
 	v.Announced = h["announced"] != ""
+	if h["vf"] == "1" { // who voted is a field of the ballot's hash (the vote script)
+		voted = strings.Split(strings.Trim(h["voted"], ","), ",")
+	}
 	for _, x := range voted {
 		if n, err := strconv.Atoi(x); err == nil {
 			v.Voted = append(v.Voted, n)

@@ -221,12 +221,38 @@ func TestBallotLifecycle(t *testing.T) {
 // assertSecretGone checks that, after a secret ballot closed, no key of the chat holds a unit's
 // choice: the per-unit hash is gone, audit entries carry no candidate, replies kept for
 // duplicates carry no choice.
+// ballotsIn returns the units' ballots stored for a ballot: unit -> candidate, from the
+// fields of its hash and from the votes hash of the older layout.
+func ballotsIn(t *testing.T, e *ballotEnv, id string) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	ck := rkeys.ForChat(chat)
+	out := map[string]string{}
+	h, err := e.rdb.HGetAll(ctx, ck.Ballot(id)).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range h {
+		if u, ok := strings.CutPrefix(k, "v:"); ok {
+			out[u] = v
+		}
+	}
+	old, err := e.rdb.HGetAll(ctx, ck.BallotVotes(id)).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for u, v := range old {
+		out[u] = v
+	}
+	return out
+}
+
 func assertSecretGone(t *testing.T, e *ballotEnv, id string) {
 	t.Helper()
 	ctx := context.Background()
 	ck := rkeys.ForChat(chat)
-	if n, _ := e.rdb.Exists(ctx, ck.BallotVotes(id)).Result(); n != 0 {
-		t.Fatal("a secret ballot's choices outlived its close")
+	if n := len(ballotsIn(t, e, id)); n != 0 {
+		t.Fatalf("a secret ballot's choices outlived its close (%d)", n)
 	}
 	entries, err := e.s.RecentAudit(ctx, chat, 1000)
 	if err != nil {
@@ -472,7 +498,7 @@ func TestBallotConcurrentVoters(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	if n, _ := e.rdb.HLen(ctx, rkeys.ForChat(chat).BallotVotes("1")).Result(); n != 100 {
+	if n := len(ballotsIn(t, e, "1")); n != 100 {
 		t.Fatalf("%d ballots for 100 units", n)
 	}
 	cl, err := s.CloseBallot(ctx, chat, e.op(1), "1", "manual")
@@ -685,7 +711,7 @@ func TestVoteDurableWithReplica(t *testing.T) {
 	mc.AddHook(h)
 	for u := 2; u <= 5; u++ {
 		e.vote(t, u, "1", 2)
-		if c, _ := rc.HGet(ctx, rkeys.ForChat(chat).BallotVotes("1"), fmt.Sprint(u)).Result(); c != "2" {
+		if c, _ := rc.HGet(ctx, rkeys.ForChat(chat).Ballot("1"), fmt.Sprint("v:", u)).Result(); c != "2" {
 			t.Fatalf("acknowledged vote of unit %d is not on the replica (%q)", u, c)
 		}
 	}
@@ -803,5 +829,71 @@ func TestVoteSendsTheCardOnce(t *testing.T) {
 	r = e.vote(t, 4, "1", 5)
 	if r.Card == nil || r.Card.Round != 1 || len(r.Card.Cands) != 7 || cardOf(h.last(t)) == "" {
 		t.Fatalf("after a stale card: %+v, answer %q", r.Card, h.last(t))
+	}
+}
+
+// A ballot opened by older code keeps the units' ballots in a hash of their own (BallotVotes):
+// votes, turnout, the tally and the secret's deletion come out the same as in the ballot's
+// own hash.
+func TestBallotOlderLayout(t *testing.T) {
+	type outcome struct {
+		Voted    [][]int
+		Versions []int64
+		Changes  []string
+		Loaded   []int
+		Result   BallotResult
+		Stored   map[string]string // the units' ballots while open
+	}
+	play := func(t *testing.T, older bool) outcome {
+		e := newBallotEnv(t, 7)
+		ctx := context.Background()
+		if _, err := e.s.OpenBallot(ctx, chat, e.op(1), domain.PosChair, 2024, "secret", time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		ck := rkeys.ForChat(chat)
+		if older {
+			if err := e.rdb.HDel(ctx, ck.Ballot("1"), "vf", "voted").Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var o outcome
+		for _, v := range [][2]int{{1, 2}, {3, 2}, {2, 4}, {1, 3}, {3, 2}, {5, 3}, {6, 3}} {
+			r := e.vote(t, v[0], "1", v[1])
+			o.Voted = append(o.Voted, r.Voted)
+			o.Versions = append(o.Versions, r.Version)
+			o.Changes = append(o.Changes, r.Change)
+		}
+		o.Stored = ballotsIn(t, e, "1")
+		if n, _ := e.rdb.Exists(ctx, ck.BallotVotes("1")).Result(); (n == 1) != older {
+			t.Fatalf("older layout %v, votes hash exists: %d", older, n)
+		}
+		view, err := e.s.LoadBallot(ctx, chat, "1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Loaded = view.Voted
+		cl, err := e.s.CloseBallot(ctx, chat, e.op(1), "1", "manual")
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Result = cl.Result
+		o.Result.Closed, o.Result.Head = 0, ""
+		assertSecretGone(t, e, "1")
+		return o
+	}
+	older, newer := play(t, true), play(t, false)
+	want := [][]int{{1}, {1, 3}, {1, 2, 3}, {1, 2, 3}, {1, 2, 3}, {1, 2, 3, 5}, {1, 2, 3, 5, 6}}
+	if !reflect.DeepEqual(newer.Voted, want) || !reflect.DeepEqual(newer.Versions, []int64{1, 2, 3, 4, 4, 5, 6}) ||
+		!reflect.DeepEqual(newer.Changes, []string{"new", "new", "new", "changed", "same", "new", "new"}) ||
+		!reflect.DeepEqual(newer.Loaded, []int{1, 2, 3, 5, 6}) ||
+		!reflect.DeepEqual(newer.Stored, map[string]string{"1": "3", "2": "4", "3": "2", "5": "3", "6": "3"}) {
+		t.Fatalf("votes: %+v", newer)
+	}
+	if r := newer.Result; r.Cast != 5 || r.Decision != domain.Elected || r.Winner != 3 ||
+		!reflect.DeepEqual([]int(r.Voted), []int{1, 2, 3, 5, 6}) {
+		t.Fatalf("result: %+v", r)
+	}
+	if !reflect.DeepEqual(older, newer) {
+		t.Fatalf("the older layout differs:\n%+v\n%+v", older, newer)
 	}
 }

@@ -136,7 +136,7 @@ end
 
 var pollVoteScript = NewScript(`
 local P, PV, CLOSED = KEYS[5], KEYS[6], KEYS[7]
-local id, opt = ARGV[4], tonumber(ARGV[5])
+local id, opt, k = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[7]) or 0
 ` + closedPoll + `
 local lang = redis.call('HGET', BLOC, 'lang') or ''
 -- The answer is fields joined by the record separator: error, language, change, the presser's
@@ -144,44 +144,70 @@ local lang = redis.call('HGET', BLOC, 'lang') or ''
 -- and the language.
 local RS = '\30'
 local function fail(code) return done(code .. RS .. lang) end
-local st = redis.call('HMGET', P, 'state', 'dl', 'n', 'multi', 'msg', 'opened')
+-- ARGV[7] is how many options the caller's card has (0: it holds none): their counts come
+-- with the poll's state, so a press reads the poll once and writes it once.
+local fields = {'state', 'dl', 'n', 'multi', 'msg', 'opened', 'ver', 'voters'}
+for i = 0, k - 1 do fields[#fields + 1] = 'c' .. i end
+local st = redis.call('HMGET', P, unpack(fields))
 if not st[1] then return fail(closed_or_missing(id)) end
 local dl = tonumber(st[2] or '0')
 if st[1] ~= 'open' or (dl > 0 and NOW >= dl) then return fail('closed') end
 local n = tonumber(st[3])
 if not opt or opt < 0 or opt >= n or opt ~= math.floor(opt) then return fail('badopt') end
+local counts = {}
+if k == n then
+  for i = 0, n - 1 do counts[i] = tonumber(st[9 + i] or '0') end
+else
+  local f = {}
+  for i = 0, n - 1 do f[#f + 1] = 'c' .. i end
+  local c = redis.call('HMGET', P, unpack(f))
+  for i = 0, n - 1 do counts[i] = tonumber(c[i + 1] or '0') end
+end
+local voters = tonumber(st[8] or '0')
 local cur = redis.call('HGET', PV, ACTOR) or ','
 local key = ',' .. opt .. ','
 local has = string.find(cur, key, 1, true) ~= nil
 local new, change
+local touched = {}
+local function add(c, d)
+  counts[c] = counts[c] + d
+  touched[c] = true
+end
 if st[4] ~= '1' then
-  for c in string.gmatch(cur, '%d+') do redis.call('HINCRBY', P, 'c' .. c, -1) end
+  for c in string.gmatch(cur, '%d+') do
+    local ci = tonumber(c)
+    if counts[ci] then add(ci, -1) end
+  end
   if has then
     new, change = ',', 'remove'
   else
     new = key
     change = (cur == ',') and 'add' or 'move'
-    redis.call('HINCRBY', P, 'c' .. opt, 1)
+    add(opt, 1)
   end
 else
   if has then
     new = string.gsub(cur, key, ',', 1)
     change = 'remove'
-    redis.call('HINCRBY', P, 'c' .. opt, -1)
+    add(opt, -1)
   else
     new = cur .. opt .. ','
     change = 'add'
-    redis.call('HINCRBY', P, 'c' .. opt, 1)
+    add(opt, 1)
   end
 end
-if cur == ',' and new ~= ',' then redis.call('HINCRBY', P, 'voters', 1) end
-if cur ~= ',' and new == ',' then redis.call('HINCRBY', P, 'voters', -1) end
+if cur == ',' and new ~= ',' then voters = voters + 1 end
+if cur ~= ',' and new == ',' then voters = voters - 1 end
 if new == ',' then redis.call('HDEL', PV, ACTOR) else redis.call('HSET', PV, ACTOR, new) end
-local ver = redis.call('HINCRBY', P, 'ver', 1)
-local f = {'voters'}
-for i = 0, n - 1 do f[#f + 1] = 'c' .. i end
-local c = redis.call('HMGET', P, unpack(f))
-for i = 1, #c do c[i] = c[i] or '0' end
+local ver = tonumber(st[7] or '0') + 1
+local set = {'ver', ver, 'voters', voters}
+for c in pairs(touched) do
+  set[#set + 1] = 'c' .. c
+  set[#set + 1] = counts[c]
+end
+redis.call('HSET', P, unpack(set))
+local c = {voters}
+for i = 0, n - 1 do c[#c + 1] = counts[i] end
 local s = table.concat({'', lang, change, new, table.concat(c, ',')}, RS)
 done(s)
 -- Then the group message, the version, when the poll opened, and the card unless the caller
@@ -206,7 +232,8 @@ func (s *Store) PollVote(ctx context.Context, chatID int64, op Op, pollID string
 	ck := rkeys.ForChat(chatID)
 	key := cardKey{chatID, pollID}
 	held := s.pollCards.have(key)
-	res, err := s.Run(ctx, pollVoteScript, chatID, op, []string{ck.Poll(pollID), ck.PollVotes(pollID), ck.ClosedPolls()}, pollID, opt, held.opened)
+	res, err := s.Run(ctx, pollVoteScript, chatID, op, []string{ck.Poll(pollID), ck.PollVotes(pollID), ck.ClosedPolls()},
+		pollID, opt, held.opened, len(held.card.Options))
 	if err != nil {
 		return PollState{}, err
 	}
