@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"time"
 
@@ -74,16 +75,27 @@ func (b *ScriptBatcher) lane() {
 				}
 			}
 		}
-	more:
-		for len(batch) < maxBatch {
-			select {
-			case c := <-b.queue:
-				batch = append(batch, c)
-			default:
-				break more
-			}
+		b.fill(&batch)
+		if len(batch) == 1 {
+			// Alone: other updates' scripts may be a moment from the queue (their goroutines
+			// runnable, not yet run). Yielding once lets them join this pipeline instead of
+			// paying a round trip each; an idle bot pays the yield only (no timer, no wait).
+			runtime.Gosched()
+			b.fill(&batch)
 		}
 		b.send(batch)
+	}
+}
+
+// fill adds the scripts waiting in the queue to batch, up to maxBatch.
+func (b *ScriptBatcher) fill(batch *[]*batchCall) {
+	for len(*batch) < maxBatch {
+		select {
+		case c := <-b.queue:
+			*batch = append(*batch, c)
+		default:
+			return
+		}
 	}
 }
 
