@@ -28,12 +28,21 @@ func (s *Store) LoadBloc(ctx context.Context, chatID int64) (*domain.Bloc, error
 }
 
 // blocCmds are the reads of a bloc queued in a pipeline (LoadBloc, and with other reads).
+// members and people are nil when they were not read (queueBlocCore).
 type blocCmds struct{ bloc, units, members, people *redis.MapStringStringCmd }
 
 func queueBloc(ctx context.Context, pipe redis.Pipeliner, chatID int64) blocCmds {
+	c := queueBlocCore(ctx, pipe, chatID)
 	ck := rkeys.ForChat(chatID)
-	return blocCmds{bloc: pipe.HGetAll(ctx, ck.Bloc()), units: pipe.HGetAll(ctx, ck.Units()),
-		members: pipe.HGetAll(ctx, ck.Members()), people: pipe.HGetAll(ctx, ck.People())}
+	c.members, c.people = pipe.HGetAll(ctx, ck.Members()), pipe.HGetAll(ctx, ck.People())
+	return c
+}
+
+// queueBlocCore reads the bloc without its members and people: its settings, officers and
+// units, for what draws from those only (a pledge message).
+func queueBlocCore(ctx context.Context, pipe redis.Pipeliner, chatID int64) blocCmds {
+	ck := rkeys.ForChat(chatID)
+	return blocCmds{bloc: pipe.HGetAll(ctx, ck.Bloc()), units: pipe.HGetAll(ctx, ck.Units())}
 }
 
 func (c blocCmds) decode(chatID int64) (*domain.Bloc, error) {
@@ -70,6 +79,9 @@ func (c blocCmds) decode(chatID int64) (*domain.Bloc, error) {
 		b.Units = append(b.Units, domain.Unit{ID: id, Name: v})
 	}
 	sort.Slice(b.Units, func(i, j int) bool { return b.Units[i].ID < b.Units[j].ID })
+	if members == nil {
+		return b, nil
+	}
 	for k, v := range members.Val() {
 		pid, _ := strconv.ParseInt(k, 10, 64)
 		uid, _ := strconv.Atoi(v)

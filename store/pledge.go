@@ -119,12 +119,13 @@ func (s *Store) LoadPledges(ctx context.Context, chatID int64) (*Pledges, error)
 	return decodePledges(meta.Val(), ver.Val(), sig.Val())
 }
 
-// LoadBlocAndPledges is LoadBloc and LoadPledges in one round trip (what a pledge message is
-// drawn from).
+// LoadBlocAndPledges is LoadPledges and the bloc in one round trip: what a pledge message is
+// drawn from. The bloc comes without its members and people (empty maps), which the message
+// does not show: each signature names its signer.
 func (s *Store) LoadBlocAndPledges(ctx context.Context, chatID int64) (*domain.Bloc, *Pledges, error) {
 	k := pledgeKeysOf(chatID)
 	pipe := s.rdb.Pipeline()
-	bc := queueBloc(ctx, pipe, chatID)
+	bc := queueBlocCore(ctx, pipe, chatID)
 	meta := pipe.HGetAll(ctx, k.meta)
 	ver := pipe.HGetAll(ctx, k.ver)
 	sig := pipe.HGetAll(ctx, k.sig)
