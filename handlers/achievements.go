@@ -521,15 +521,41 @@ func (h *Achievements) undo(ctx context.Context, c *bot.Context) error {
 // units (Telegram's measure), ending with "…" when cut.
 func achExcerpt(text string, max int) string {
 	var b strings.Builder
+	b.Grow(len(text) + 16)
 	n := 0
 	for _, r := range text {
-		e := html.EscapeString(string(r))
-		w := len(utf16.Encode([]rune(e)))
+		// What html.EscapeString makes of r, and its length in UTF-16 code units.
+		var e string
+		w := 1
+		switch r {
+		case '<':
+			e = "&lt;"
+		case '>':
+			e = "&gt;"
+		case '&':
+			e = "&amp;"
+		case '\'':
+			e = "&#39;"
+		case '"':
+			e = "&#34;"
+		default:
+			w = utf16.RuneLen(r)
+			if w < 0 { // not a valid rune: written as U+FFFD, one code unit
+				w = 1
+			}
+		}
+		if e != "" {
+			w = len(e)
+		}
 		if n+w > max-1 {
 			b.WriteString("…")
 			return b.String()
 		}
-		b.WriteString(e)
+		if e != "" {
+			b.WriteString(e)
+		} else {
+			b.WriteRune(r)
+		}
 		n += w
 	}
 	return b.String()
