@@ -7,6 +7,7 @@ import (
 	"html"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -127,6 +128,10 @@ func value(v any) string {
 		return string(x)
 	case string:
 		return html.EscapeString(x)
+	case int: // counts and ids: digits, nothing to escape
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
 	case fmt.Stringer:
 		return html.EscapeString(x.String())
 	default:
