@@ -5,12 +5,14 @@ package redistest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,10 +21,11 @@ import (
 
 // Server is a running redis-server.
 type Server struct {
-	Addr string
-	Dir  string
-	cmd  *exec.Cmd
-	args []string
+	Addr   string
+	Dir    string
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when cmd has exited
+	args   []string
 }
 
 // FreePort returns a loopback TCP port that was free a moment ago.
@@ -44,34 +47,66 @@ func Start(t testing.TB, extra ...string) *Server {
 		t.Fatalf("redis-server not found: install it with `apt-get install -y redis-server` (the README's test command does this)")
 	}
 	dir := t.TempDir()
-	port := FreePort(t)
-	s := &Server{Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir}
-	s.args = append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
-		"--save", "", "--appendonly", "no", "--protected-mode", "no", "--logfile", filepath.Join(dir, "redis.log")}, extra...)
-	s.start(t, bin)
+	s := &Server{Dir: dir}
+	// A port found free can be taken by another test's server or connection before this server
+	// binds it: then the server exits at once, and it is started again on another port.
+	for attempt := 1; ; attempt++ {
+		port := FreePort(t)
+		s.Addr = "127.0.0.1:" + strconv.Itoa(port)
+		s.args = append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
+			"--save", "", "--appendonly", "no", "--protected-mode", "no", "--logfile", filepath.Join(dir, "redis.log")}, extra...)
+		err := s.start(bin)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, errExited) || attempt == 5 {
+			t.Fatal(err)
+		}
+	}
 	t.Cleanup(s.Kill)
 	return s
 }
 
-func (s *Server) start(t testing.TB, bin string) {
-	t.Helper()
-	s.cmd = exec.Command(bin, s.args...)
-	s.cmd.Dir = s.Dir
-	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("start redis-server: %v", err)
+// errExited: the server exited before it answered (its port was taken, say).
+var errExited = errors.New("redis-server exited")
+
+// start runs the server and waits until it answers. It checks that the server answering is
+// this one (its process id), not another that took the port first.
+func (s *Server) start(bin string) error {
+	cmd := exec.Command(bin, s.args...)
+	cmd.Dir = s.Dir
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start redis-server: %w", err)
 	}
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	s.cmd, s.exited = cmd, exited
+	pid := "process_id:" + strconv.Itoa(cmd.Process.Pid) + "\r\n"
 	deadline := time.Now().Add(10 * time.Second)
-	c := redis.NewClient(&redis.Options{Addr: s.Addr})
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
 	defer c.Close()
 	for {
-		if err := c.Ping(context.Background()).Err(); err == nil {
-			return
+		select {
+		case <-exited:
+			s.cmd = nil
+			log, _ := os.ReadFile(filepath.Join(s.Dir, "redis.log"))
+			return fmt.Errorf("%w on %s: %s", errExited, s.Addr, log)
+		default:
+		}
+		// INFO answers while a dataset loads; PING (as before) waits for it to be loaded.
+		if info, err := c.Info(context.Background(), "server").Result(); err == nil && strings.Contains(info, pid) &&
+			c.Ping(context.Background()).Err() == nil {
+			return nil
 		}
 		if time.Now().After(deadline) {
+			s.Kill()
 			log, _ := os.ReadFile(filepath.Join(s.Dir, "redis.log"))
-			t.Fatalf("redis-server did not answer on %s: %s", s.Addr, log)
+			return fmt.Errorf("redis-server did not answer on %s: %s", s.Addr, log)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // polling a condition, bounded
 	}
 }
 
@@ -79,17 +114,28 @@ func (s *Server) start(t testing.TB, bin string) {
 func (s *Server) Kill() {
 	if s.cmd != nil && s.cmd.Process != nil {
 		_ = s.cmd.Process.Kill()
-		_ = s.cmd.Wait()
+		<-s.exited
 		s.cmd = nil
 	}
 }
 
-// Restart starts the server again with the same arguments, port and directory.
+// Restart starts the server again with the same arguments, port and directory. The port was
+// its own a moment ago; if another process took it meanwhile, Restart tries again for a while.
 func (s *Server) Restart(t testing.TB) {
 	t.Helper()
 	s.Kill()
 	bin, _ := exec.LookPath("redis-server")
-	s.start(t, bin)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := s.start(bin)
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, errExited) || time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond) // the port's holder may let it go
+	}
 }
 
 // Client returns a go-redis client for the server, closed when the test ends.
