@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -553,10 +554,15 @@ for c in string.gmatch(st[8], '%d+') do cands[#cands + 1] = tonumber(c) end
 local count = {}
 for _, c in ipairs(cands) do count[c] = 0 end
 -- The units' ballots: fields of B (see the vote script), or of V for a ballot opened before.
+-- V is read for a new one too: a replica still running the code before (an upgrade under
+-- way) records its votes there; a unit found in both counts with B's.
 local vf = st[14] == '1'
-local votes, vfields = {}, {}
+local votes, vfields, inb = {}, {}, {}
 if vf then
-  for u in string.gmatch(st[15] or '', '%d+') do vfields[#vfields + 1] = 'v:' .. u end
+  for u in string.gmatch(st[15] or '', '%d+') do
+    vfields[#vfields + 1] = 'v:' .. u
+    inb[u] = true
+  end
   if #vfields > 0 then
     local cs = redis.call('HMGET', B, unpack(vfields))
     for i, f in ipairs(vfields) do
@@ -564,8 +570,13 @@ if vf then
       votes[#votes + 1] = cs[i] or ''
     end
   end
-else
-  votes = redis.call('HGETALL', V)
+end
+local old = redis.call('HGETALL', V)
+for i = 1, #old, 2 do
+  if not inb[old[i]] then
+    votes[#votes + 1] = old[i]
+    votes[#votes + 1] = old[i + 1]
+  end
 end
 local cast, voted, by = 0, {}, {}
 for i = 1, #votes, 2 do
@@ -655,7 +666,8 @@ elseif redis.call('HGET', OPEN, pos) == id then
   redis.call('HDEL', OPEN, pos)
 end
 if secret then
-  if not vf then redis.call('DEL', V) elseif #vfields > 0 then redis.call('HDEL', B, unpack(vfields)) end
+  if #old > 0 then redis.call('DEL', V) end
+  if #vfields > 0 then redis.call('HDEL', B, unpack(vfields)) end
 end
 local ad = {ballot = id, round = round, cast = cast, eligible = nelig, counts = counts, reason = reason, decision = decision}
 if winner > 0 then ad.candidate = winner end
@@ -750,7 +762,8 @@ func viewOf(h map[string]string, voted []string) (BallotView, error) {
 	v.MessageID, _ = strconv.Atoi(h["msg"])
 	v.Announced = h["announced"] != ""
 	if h["vf"] == "1" { // who voted is a field of the ballot's hash (the vote script)
-		voted = strings.Split(strings.Trim(h["voted"], ","), ",")
+		// and, during an upgrade, in the votes hash too (the close script).
+		voted = append(strings.Split(strings.Trim(h["voted"], ","), ","), voted...)
 	}
 	for _, x := range voted {
 		if n, err := strconv.Atoi(x); err == nil {
@@ -758,6 +771,7 @@ func viewOf(h map[string]string, voted []string) (BallotView, error) {
 		}
 	}
 	sort.Ints(v.Voted)
+	v.Voted = slices.Compact(v.Voted)
 	if r := h["result"]; r != "" {
 		var res BallotResult
 		if err := json.Unmarshal([]byte(r), &res); err != nil {
@@ -773,15 +787,30 @@ func viewOf(h map[string]string, voted []string) (BallotView, error) {
 func (s *Store) LoadBallot(ctx context.Context, chatID int64, ballotID string) (BallotView, error) {
 	ck := rkeys.ForChat(chatID)
 	pipe := s.rdb.Pipeline()
-	h := pipe.HGetAll(ctx, ck.Ballot(ballotID))
+	h := pipe.HMGet(ctx, ck.Ballot(ballotID), viewFields...)
 	keys := pipe.HKeys(ctx, ck.BallotVotes(ballotID))
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return BallotView{}, fmt.Errorf("load ballot: %w", err)
 	}
-	if len(h.Val()) == 0 {
+	m, ok := viewMap(h.Val())
+	if !ok {
 		return BallotView{}, domain.ErrNotFound
 	}
-	return viewOf(h.Val(), keys.Val())
+	return viewOf(m, keys.Val())
+}
+
+// viewFields are the fields of a ballot's hash that viewOf reads: not the units' choices.
+var viewFields = []string{"card", "state", "msg", "announced", "result", "vf", "voted"}
+
+// viewMap is an HMGET of viewFields as a map; ok is false when the ballot does not exist.
+func viewMap(vals []any) (map[string]string, bool) {
+	m := make(map[string]string, len(viewFields))
+	for i, v := range vals {
+		if s, isStr := v.(string); isStr && i < len(viewFields) {
+			m[viewFields[i]] = s
+		}
+	}
+	return m, m["state"] != ""
 }
 
 // OpenBallots lists the open ballots, chair first.
@@ -822,10 +851,10 @@ func (s *Store) Ballots(ctx context.Context, chatID int64, year int) ([]BallotVi
 		return nil, nil
 	}
 	pipe := s.rdb.Pipeline()
-	hs := make([]*redis.MapStringStringCmd, len(ids))
+	hs := make([]*redis.SliceCmd, len(ids))
 	ks := make([]*redis.StringSliceCmd, len(ids))
 	for i, id := range ids {
-		hs[i] = pipe.HGetAll(ctx, ck.Ballot(id))
+		hs[i] = pipe.HMGet(ctx, ck.Ballot(id), viewFields...)
 		ks[i] = pipe.HKeys(ctx, ck.BallotVotes(id))
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
@@ -833,10 +862,11 @@ func (s *Store) Ballots(ctx context.Context, chatID int64, year int) ([]BallotVi
 	}
 	var out []BallotView
 	for i := range ids {
-		if len(hs[i].Val()) == 0 {
+		m, ok := viewMap(hs[i].Val())
+		if !ok {
 			continue
 		}
-		v, err := viewOf(hs[i].Val(), ks[i].Val())
+		v, err := viewOf(m, ks[i].Val())
 		if err != nil {
 			return nil, err
 		}

@@ -897,3 +897,43 @@ func TestBallotOlderLayout(t *testing.T) {
 		t.Fatalf("the older layout differs:\n%+v\n%+v", older, newer)
 	}
 }
+
+// While an upgrade is under way, a replica running the code before records votes in the votes
+// hash even for a ballot opened by this code: the turnout and the tally count them (a unit in
+// both counts with the ballot hash's choice), and a secret ballot's close deletes both.
+func TestBallotVotesFromOlderReplica(t *testing.T) {
+	e := newBallotEnv(t, 7)
+	ctx := context.Background()
+	if _, err := e.s.OpenBallot(ctx, chat, e.op(1), domain.PosChair, 2024, "secret", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	ck := rkeys.ForChat(chat)
+	e.vote(t, 1, "1", 3)
+	e.vote(t, 2, "1", 3)
+	e.vote(t, 6, "1", 3)
+	// What the vote script before would have written for units 4 and 2.
+	if err := e.rdb.HSet(ctx, ck.BallotVotes("1"), "4", "3", "2", "5").Err(); err != nil {
+		t.Fatal(err)
+	}
+	view, err := e.s.LoadBallot(ctx, chat, "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(view.Voted, []int{1, 2, 4, 6}) {
+		t.Fatalf("turnout %v, want [1 2 4 6]", view.Voted)
+	}
+	cl, err := e.s.CloseBallot(ctx, chat, e.op(1), "1", "manual")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cl.Result
+	if r.Cast != 4 || r.Winner != 3 || !reflect.DeepEqual([]int(r.Voted), []int{1, 2, 4, 6}) {
+		t.Fatalf("result: %+v", r)
+	}
+	for _, c := range r.Counts {
+		if c.Unit == 5 && c.Votes != 0 {
+			t.Fatalf("unit 2's vote counted twice: %+v", r.Counts)
+		}
+	}
+	assertSecretGone(t, e, "1")
+}

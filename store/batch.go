@@ -12,8 +12,10 @@ import (
 // ScriptBatcher sends the chat scripts of concurrent updates to Redis together: each of a few
 // lanes takes the scripts waiting when it is free and sends them as one pipeline (one write
 // and one read on each side, where one script each costs both sides a system call pair and a
-// wake-up). A lane that finds one script sends it at once, so an idle bot adds no latency;
-// under load the scripts that queued while a pipeline was in flight go in the next one.
+// wake-up). A lane that finds one script yields once (runtime.Gosched) and looks again before
+// sending it, so scripts a moment from the queue join it; an idle bot pays the yield only (no
+// timer, no wait). Under load the scripts that queued while a pipeline was in flight go in the
+// next one.
 // Scripts stay independent: each gets its own reply or error, Redis runs them one after the
 // other as before (a script is atomic, a pipeline is not a transaction), and a script that was
 // not loaded (NOSCRIPT) is retried by redis.Script.Run through Eval, batched the same way.
