@@ -559,14 +559,16 @@ for _, c in ipairs(cands) do count[c] = 0 end
 local vf = st[14] == '1'
 local votes, vfields, inb = {}, {}, {}
 if vf then
+  local units = {}
   for u in string.gmatch(st[15] or '', '%d+') do
+    units[#units + 1] = u
     vfields[#vfields + 1] = 'v:' .. u
     inb[u] = true
   end
   if #vfields > 0 then
     local cs = redis.call('HMGET', B, unpack(vfields))
-    for i, f in ipairs(vfields) do
-      votes[#votes + 1] = string.sub(f, 3)
+    for i, u in ipairs(units) do
+      votes[#votes + 1] = u
       votes[#votes + 1] = cs[i] or ''
     end
   end

@@ -146,9 +146,11 @@ local RS = '\30'
 local function fail(code) return done(code .. RS .. lang) end
 -- ARGV[7] is how many options the caller's card has (0: it holds none): their counts come
 -- with the poll's state, so a press reads the poll once and writes it once.
-local fields = {'state', 'dl', 'n', 'multi', 'msg', 'opened', 'ver', 'voters'}
-for i = 0, k - 1 do fields[#fields + 1] = 'c' .. i end
-local st = redis.call('HMGET', P, unpack(fields))
+local function with_counts(fields, n) -- the fields of the first n options' counts, appended
+  for i = 0, n - 1 do fields[#fields + 1] = 'c' .. i end
+  return fields
+end
+local st = redis.call('HMGET', P, unpack(with_counts({'state', 'dl', 'n', 'multi', 'msg', 'opened', 'ver', 'voters'}, k)))
 if not st[1] then return fail(closed_or_missing(id)) end
 local dl = tonumber(st[2] or '0')
 if st[1] ~= 'open' or (dl > 0 and NOW >= dl) then return fail('closed') end
@@ -158,9 +160,7 @@ local counts = {}
 if k == n then
   for i = 0, n - 1 do counts[i] = tonumber(st[9 + i] or '0') end
 else
-  local f = {}
-  for i = 0, n - 1 do f[#f + 1] = 'c' .. i end
-  local c = redis.call('HMGET', P, unpack(f))
+  local c = redis.call('HMGET', P, unpack(with_counts({}, n)))
   for i = 0, n - 1 do counts[i] = tonumber(c[i + 1] or '0') end
 end
 local voters = tonumber(st[8] or '0')
