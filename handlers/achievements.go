@@ -524,9 +524,8 @@ func achExcerpt(text string, max int) string {
 	b.Grow(len(text) + 16)
 	n := 0
 	for _, r := range text {
-		// What html.EscapeString makes of r, and its length in UTF-16 code units.
+		// What html.EscapeString makes of r ("": r itself), and its length in UTF-16 code units.
 		var e string
-		w := 1
 		switch r {
 		case '<':
 			e = "&lt;"
@@ -538,14 +537,12 @@ func achExcerpt(text string, max int) string {
 			e = "&#39;"
 		case '"':
 			e = "&#34;"
-		default:
-			w = utf16.RuneLen(r)
-			if w < 0 { // not a valid rune: written as U+FFFD, one code unit
+		}
+		w := len(e)
+		if e == "" {
+			if w = utf16.RuneLen(r); w < 0 { // not a valid rune: written as U+FFFD, one unit
 				w = 1
 			}
-		}
-		if e != "" {
-			w = len(e)
 		}
 		if n+w > max-1 {
 			b.WriteString("…")
