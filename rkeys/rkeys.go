@@ -111,7 +111,8 @@ func RateBucket(scope string, window int64) string {
 }
 
 // Ballot is a hash: one ballot's rules, state, candidates, group message, the units' ballots
-// ("v:<unit>") and, once closed, its result. Ballot ids are "<n>" for a first round and "<n>.<round>" for its runoffs.
+// ("v:<unit>") and, once closed, its result. Ballot ids are "<n>" for a first round and
+// "<n>.<round>" for its runoffs.
 func (c Chat) Ballot(id string) string { return c.k("ballot:" + id) }
 
 // BallotVotes is a hash: unit id -> candidate unit id, the ballot of each unit while the ballot
