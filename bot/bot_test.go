@@ -299,3 +299,41 @@ func TestFirstEditsDoNotDelayLiveMessages(t *testing.T) {
 		t.Errorf("the live message's second edit came %v after its first (interval %v): it waited behind the first edits", gap, interval)
 	}
 }
+
+type countMetrics struct {
+	mu           sync.Mutex
+	sent, failed map[string]int
+}
+
+func (m *countMetrics) Sent(method string) { m.mu.Lock(); m.sent[method]++; m.mu.Unlock() }
+func (m *countMetrics) Failed(method string) {
+	m.mu.Lock()
+	m.failed[method]++
+	m.mu.Unlock()
+}
+func (m *countMetrics) TooMany()  {}
+func (m *countMetrics) Queue(int) {}
+
+// A message sent without OnSent does not read the sent message back: only its success counts
+// (here the answer's result would not decode as a message; one whose id is wanted fails).
+func TestSendReadsTheMessageOnlyForOnSent(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"ok":true,"result":{"message_id":"eight"}}`))
+	}))
+	defer srv.Close()
+	m := &countMetrics{sent: map[string]int{}, failed: map[string]int{}}
+	s := NewSender(context.Background(), NewAPI("1:x", srv.URL, time.Second), NewMemLimiter(Limits{GroupPerMinute: 1000, GlobalPerSecond: 1000}),
+		slog.New(slog.NewTextHandler(io.Discard, nil)), m)
+	s.MaxAttempts = 1
+	s.Send(Outgoing{ChatID: -1, Text: "a reply", ReplyTo: 3})
+	var got []int
+	s.Send(Outgoing{ChatID: -1, Text: "a prompt", OnSent: func(id int) { got = append(got, id) }})
+	if err := s.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sent["sendMessage"] != 1 || m.failed["sendMessage"] != 1 || len(got) != 0 {
+		t.Errorf("sent %d, failed %d, OnSent %v; want the reply sent and the prompt failed", m.sent["sendMessage"], m.failed["sendMessage"], got)
+	}
+}

@@ -380,7 +380,11 @@ func (s *Sender) doSend(m *Outgoing) {
 			p["allow_sending_without_reply"] = "true"
 		}
 		addMarkup(p, m.Buttons, m.ForceReply, m.Placeholder)
-		err = s.retry("sendMessage", m.ChatID, m.Bulk, func() error { return s.api.Call(s.ctx, "sendMessage", p, &msg) })
+		var out any // the sent message is read only for OnSent (a report's reply, say, is not)
+		if m.OnSent != nil {
+			out = &msg
+		}
+		err = s.retry("sendMessage", m.ChatID, m.Bulk, func() error { return s.api.Call(s.ctx, "sendMessage", p, out) })
 	}
 	if err != nil {
 		s.log.Error("send failed", "chat", m.ChatID, "err", err)
