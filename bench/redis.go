@@ -53,6 +53,9 @@ func (r *Redis) SetNice(nice int) error {
 	return nil
 }
 
+// Pid is the server's process id.
+func (r *Redis) Pid() int { return r.cmd.Process.Pid }
+
 // StartRedis runs redis-server (it must be on PATH: apt-get install -y redis-server), with
 // extra arguments (settings, e.g. "--hash-max-listpack-entries", "512").
 func StartRedis(extra ...string) (*Redis, error) {

@@ -54,6 +54,9 @@ type WorldOptions struct {
 	// RedisNice is the niceness given to every thread of the world's redis-server (0: the
 	// bench's own): see Redis.SetNice.
 	RedisNice int
+	// PlaceRedis, when set, is called with the world's redis-server's process id once it
+	// runs (CPUGroups.AddRedis: the CPU weight a co-located Redis is given in deployment).
+	PlaceRedis func(pid int) error
 	// MembersPerUnit people are linked to each unit; Extra more people only press polls.
 	MembersPerUnit, Extra int
 	SimLimits             *telegramsim.Limits
@@ -125,6 +128,12 @@ func NewWorld(o WorldOptions) (*World, error) {
 	}
 	if o.RedisNice != 0 {
 		if err := r.SetNice(o.RedisNice); err != nil {
+			r.Close()
+			return nil, err
+		}
+	}
+	if o.PlaceRedis != nil {
+		if err := o.PlaceRedis(r.Pid()); err != nil {
 			r.Close()
 			return nil, err
 		}

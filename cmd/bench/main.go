@@ -51,6 +51,10 @@ type options struct {
 	placeholders         bool
 	floorGuard           bool
 	redisNice            int
+	// redisWeight > 0 gives redis-server that CPU weight against the bench's 100 through
+	// cgroups (bench.CPUGroups) instead of a niceness.
+	redisWeight int
+	cpuGroups   *bench.CPUGroups
 	// cards are the bot's drawn messages every inbound world is seeded with (nil: placeholders).
 	cards *bench.Cards
 }
@@ -78,6 +82,7 @@ func main() {
 	flag.StringVar(&o.memProf, "memprofile", "", "write an allocation profile of the webhook throughput runs (FILE and FILE.base: go tool pprof -base FILE.base FILE)")
 	flag.StringVar(&o.out, "out", "", "also write the markdown section to this file")
 	flag.IntVar(&o.redisNice, "redis-nice", -10, "the niceness of the inbound worlds' redis-server: the priority over the bot that deploy/redis-server.service.d gives it (CPUWeight=1000 against the bot's 100); 0 runs it as the bot, as before the sixth session")
+	flag.IntVar(&o.redisWeight, "redis-weight", 0, "give the inbound worlds' redis-server this CPU weight against the bench's 100 through cgroups (the shipped drop-in's form: CPUWeight=1000) instead of a niceness; needs root and the cgroup v1 cpu controller; 0: off")
 	flag.BoolVar(&o.floorGuard, "floor-guard", false, "keep the per-person action limit (the router's guard, its counter in Redis) on the floor's path")
 	flag.BoolVar(&o.placeholders, "placeholders", false, "seed the inbound worlds with one-line placeholder messages instead of the bot's drawn cards (the floor then receives smaller updates than the bot)")
 	poolReports := flag.Bool("pool", false, "run nothing: pool the webhook pairs of the bench reports (-out files) given as arguments, and print their median, range and a bootstrap interval of the median")
@@ -88,6 +93,30 @@ func main() {
 			os.Exit(1)
 		}
 		return
+	}
+	if o.redisWeight > 0 {
+		niceSet := false
+		flag.Visit(func(f *flag.Flag) { niceSet = niceSet || f.Name == "redis-nice" })
+		if niceSet && o.redisNice != 0 {
+			logf("-redis-weight and -redis-nice are two forms of the same priority: give one")
+			os.Exit(2)
+		}
+		o.redisNice = 0
+		g, err := bench.NewCPUGroups(100, o.redisWeight)
+		if err != nil {
+			logf("%v", err)
+			os.Exit(1)
+		}
+		o.cpuGroups = g
+	}
+	// exit undoes the CPU groups, if any, before leaving (os.Exit runs no deferred call).
+	exit := func(code int) {
+		if o.cpuGroups != nil {
+			if err := o.cpuGroups.Close(); err != nil {
+				logf("%v", err)
+			}
+		}
+		os.Exit(code)
 	}
 	if o.redisNice < 0 && !canRaisePriority() {
 		logf("cannot give redis-server niceness %d (it needs root, CAP_SYS_NICE or RLIMIT_NICE): it runs at the bench's own priority, as with -redis-nice 0", o.redisNice)
@@ -119,16 +148,17 @@ func main() {
 	var md strings.Builder
 	if err := run(context.Background(), o, &md); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+		exit(1)
 	}
 	fmt.Fprintf(os.Stderr, "bench: done in %v\n", time.Since(start).Round(time.Second))
 	fmt.Print(md.String())
 	if o.out != "" {
 		if err := os.WriteFile(o.out, []byte(md.String()), 0o644); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
-			os.Exit(1)
+			exit(1)
 		}
 	}
+	exit(0)
 }
 
 func (o options) want(s string) bool { return o.only == nil || o.only[s] }
@@ -523,8 +553,12 @@ func pollingSection(ctx context.Context, o options, md io.Writer) error {
 // newWorld builds and seeds a world; countTrips installs the round-trip counter on the bot's
 // Redis client (the world the round trips are counted on; the throughput runs go without it).
 func newWorld(ctx context.Context, o options, mode string, floor, countTrips bool) (*bench.World, error) {
+	var place func(pid int) error
+	if o.cpuGroups != nil {
+		place = o.cpuGroups.AddRedis
+	}
 	w, err := bench.NewWorld(bench.WorldOptions{Mode: mode, Floor: floor, MembersPerUnit: 2, Extra: 6, CountRoundTrips: countTrips, Cards: o.cards, FloorGuard: o.floorGuard, RedisNice: o.redisNice,
-		Configure: func(c *config.Config) { c.Webhook.MaxConnections, c.Redis.ScriptLanes = o.webhookConns, o.scriptLanes }})
+		PlaceRedis: place, Configure: func(c *config.Config) { c.Webhook.MaxConnections, c.Redis.ScriptLanes = o.webhookConns, o.scriptLanes }})
 	if err != nil {
 		return nil, err
 	}
@@ -771,6 +805,9 @@ func floorLabel(o options) string {
 
 // redisPriority says at which priority the inbound worlds' redis-server ran.
 func redisPriority(o options) string {
+	if o.redisWeight > 0 {
+		return fmt.Sprintf("redis-server ran with CPU weight %d against the bench's 100 (`-redis-weight`: sibling cgroups of the cpu controller, cpu.shares %d and 1024, as systemd sets CPUWeight): the form of the priority deploy/redis-server.service.d gives a co-located Redis; the floor's redis-server too, which it hardly uses.", o.redisWeight, o.redisWeight*1024/100)
+	}
 	if o.redisNice == 0 {
 		return "redis-server ran at the bench's own priority (`-redis-nice 0`)."
 	}

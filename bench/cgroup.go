@@ -1,0 +1,119 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// CPUGroups gives the bench and the inbound worlds' redis-servers the CPU weights that the
+// shipped systemd units give the bot and a co-located Redis (deploy/: the bot's service at the
+// default CPUWeight=100, deploy/redis-server.service.d CPUWeight=1000), without systemd: two
+// sibling cgroups of the cgroup v1 cpu controller, with cpu.shares = weight × 1024 / 100 as
+// systemd sets them on such a host (a cgroup v2 host's cpu.weight divides the CPU between
+// siblings the same way). The bench moves itself into the bot's group, so the processes it
+// starts (every redis-server, the simulator's and the bot's own work) are there too until
+// AddRedis moves one into Redis's group.
+type CPUGroups struct {
+	root       string // the cpu controller's mount: the groups' parent
+	bot, redis string
+}
+
+// cpuV1 is where the cgroup v1 cpu controller is mounted on Debian and most distributions.
+const cpuV1 = "/sys/fs/cgroup/cpu"
+
+// NewCPUGroups creates the two groups under the cpu controller's root (it needs root and a
+// writable cgroup v1 cpu hierarchy) and moves this process into the bot's. Close undoes it.
+func NewCPUGroups(botWeight, redisWeight int) (*CPUGroups, error) {
+	if botWeight < 1 || botWeight > 10000 || redisWeight < 1 || redisWeight > 10000 {
+		return nil, fmt.Errorf("cpu weights %d and %d: each must be 1–10000", botWeight, redisWeight)
+	}
+	if _, err := os.Stat(filepath.Join(cpuV1, "cpu.shares")); err != nil {
+		return nil, errors.New("cpu weights: no cgroup v1 cpu controller at " + cpuV1 + " (cpu.shares)")
+	}
+	suffix := strconv.Itoa(os.Getpid())
+	g := &CPUGroups{root: cpuV1, bot: filepath.Join(cpuV1, "thiduabot-bench-bot-"+suffix), redis: filepath.Join(cpuV1, "thiduabot-bench-redis-"+suffix)}
+	for _, d := range []struct {
+		dir    string
+		weight int
+	}{{g.bot, botWeight}, {g.redis, redisWeight}} {
+		if err := os.Mkdir(d.dir, 0o755); err != nil {
+			g.Close()
+			return nil, fmt.Errorf("cpu weights: %w (it needs root and a writable %s)", err, cpuV1)
+		}
+		if err := os.WriteFile(filepath.Join(d.dir, "cpu.shares"), []byte(strconv.Itoa(d.weight*1024/100)), 0); err != nil {
+			g.Close()
+			return nil, fmt.Errorf("cpu weights: %w", err)
+		}
+	}
+	if err := g.move(g.bot, os.Getpid()); err != nil {
+		g.Close()
+		return nil, err
+	}
+	return g, nil
+}
+
+// AddRedis moves a redis-server (every thread of it) into Redis's group.
+func (g *CPUGroups) AddRedis(pid int) error { return g.move(g.redis, pid) }
+
+// Shares reads a group's cpu.shares: "bot" or "redis".
+func (g *CPUGroups) Shares(which string) (int, error) {
+	dir := g.bot
+	if which == "redis" {
+		dir = g.redis
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "cpu.shares"))
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(strings.TrimSpace(string(b)))
+}
+
+// Member reports whether the process pid is in the group ("bot" or "redis").
+func (g *CPUGroups) Member(which string, pid int) (bool, error) {
+	dir := g.bot
+	if which == "redis" {
+		dir = g.redis
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	if err != nil {
+		return false, err
+	}
+	for _, f := range strings.Fields(string(b)) {
+		if f == strconv.Itoa(pid) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// move writes pid to a group's cgroup.procs: in cgroup v1 that moves all of its threads.
+func (g *CPUGroups) move(dir string, pid int) error {
+	if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0); err != nil {
+		return fmt.Errorf("cpu weights: move %d to %s: %w", pid, filepath.Base(dir), err)
+	}
+	return nil
+}
+
+// Close moves the processes still in the groups back to the root and removes the groups.
+func (g *CPUGroups) Close() error {
+	var errs []error
+	for _, dir := range []string{g.bot, g.redis} {
+		if b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs")); err == nil {
+			for _, f := range strings.Fields(string(b)) {
+				pid, _ := strconv.Atoi(f)
+				if err := g.move(g.root, pid); err != nil && !errors.Is(err, syscall.ESRCH) { // gone meanwhile
+					errs = append(errs, err)
+				}
+			}
+		}
+		if err := os.Remove(dir); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,89 @@
+package bench
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestCPUGroups checks the shipped weights' emulation: the bench in the bot's group and every
+// thread of a redis-server in Redis's, with cpu.shares as systemd derives them from CPUWeight,
+// and everything back in the root group once closed. It needs root and the cgroup v1 cpu
+// controller (the machines this project runs on have both); elsewhere it says so and skips.
+func TestCPUGroups(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("cpu groups need root")
+	}
+	if _, err := os.Stat(filepath.Join(cpuV1, "cpu.shares")); err != nil {
+		t.Skip("no cgroup v1 cpu controller at " + cpuV1)
+	}
+	g, err := NewCPUGroups(100, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			_ = g.Close()
+		}
+	}()
+	for which, want := range map[string]int{"bot": 1024, "redis": 10240} {
+		if got, err := g.Shares(which); err != nil || got != want {
+			t.Fatalf("%s group: cpu.shares %d (%v), want %d", which, got, err, want)
+		}
+	}
+	if in, err := g.Member("bot", os.Getpid()); err != nil || !in {
+		t.Fatalf("the bench is not in the bot's group (%v)", err)
+	}
+	r, err := StartRedis()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if in, _ := g.Member("bot", r.Pid()); !in {
+		t.Fatal("a redis-server the bench starts does not inherit the bot's group")
+	}
+	if err := g.AddRedis(r.Pid()); err != nil {
+		t.Fatal(err)
+	}
+	if in, err := g.Member("redis", r.Pid()); err != nil || !in {
+		t.Fatalf("redis-server not in Redis's group (%v)", err)
+	}
+	tasks, err := os.ReadDir(filepath.Join("/proc", strconv.Itoa(r.Pid()), "task"))
+	if err != nil || len(tasks) < 2 {
+		t.Fatalf("redis-server's threads: %d (%v)", len(tasks), err)
+	}
+	for _, task := range tasks {
+		b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(r.Pid()), "task", task.Name(), "cgroup"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), filepath.Base(g.redis)) {
+			t.Fatalf("thread %s of redis-server is not in Redis's group: %s", task.Name(), b)
+		}
+	}
+	if err := g.Close(); err != nil {
+		t.Fatal(err)
+	}
+	closed = true
+	for _, dir := range []string{g.bot, g.redis} {
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Fatalf("%s still there after Close (%v)", dir, err)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(cpuV1, "cgroup.procs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range []int{os.Getpid(), r.Pid()} {
+		found := false
+		for _, f := range strings.Fields(string(b)) {
+			found = found || f == strconv.Itoa(pid)
+		}
+		if !found {
+			t.Fatalf("process %d is not back in the root group", pid)
+		}
+	}
+}
