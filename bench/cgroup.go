@@ -13,20 +13,20 @@ import (
 // CPUGroups gives the bench and the inbound worlds' redis-servers the CPU weights that the
 // shipped systemd units give the bot and a co-located Redis (deploy/: the bot's service at the
 // default CPUWeight=100, deploy/redis-server.service.d CPUWeight=1000), without systemd: two
-// sibling cgroups of the cgroup v1 cpu controller, with cpu.shares = weight × 1024 / 100 as
-// systemd sets them on such a host (a cgroup v2 host's cpu.weight divides the CPU between
-// siblings the same way). The bench moves itself into the bot's group, so the processes it
-// starts (every redis-server, the simulator's and the bot's own work) are there too until
-// AddRedis moves one into Redis's group.
+// sibling cgroups of the cgroup v1 cpu controller (inside the bench's own group), with
+// cpu.shares = weight × 1024 / 100 as systemd sets them on such a host (a cgroup v2 host's
+// cpu.weight divides the CPU between siblings the same way). The bench moves itself into the
+// bot's group, so the processes it starts (every redis-server, the simulator's and the bot's
+// own work) are there too until AddRedis moves one into Redis's group.
 type CPUGroups struct {
-	root       string // the cpu controller's mount: the groups' parent
+	home       string // the group this process was in: where Close moves processes back
 	bot, redis string
 }
 
 // cpuV1 is where the cgroup v1 cpu controller is mounted on Debian and most distributions.
 const cpuV1 = "/sys/fs/cgroup/cpu"
 
-// NewCPUGroups creates the two groups under the cpu controller's root (it needs root and a
+// NewCPUGroups creates the two groups inside this process's own cpu group (it needs root and a
 // writable cgroup v1 cpu hierarchy) and moves this process into the bot's. Close undoes it.
 func NewCPUGroups(botWeight, redisWeight int) (*CPUGroups, error) {
 	if botWeight < 1 || botWeight > 10000 || redisWeight < 1 || redisWeight > 10000 {
@@ -35,17 +35,23 @@ func NewCPUGroups(botWeight, redisWeight int) (*CPUGroups, error) {
 	if _, err := os.Stat(filepath.Join(cpuV1, "cpu.shares")); err != nil {
 		return nil, errors.New("cpu weights: no cgroup v1 cpu controller at " + cpuV1 + " (cpu.shares)")
 	}
-	suffix := strconv.Itoa(os.Getpid())
-	g := &CPUGroups{root: cpuV1, bot: filepath.Join(cpuV1, "thiduabot-bench-bot-"+suffix), redis: filepath.Join(cpuV1, "thiduabot-bench-redis-"+suffix)}
+	home, err := ownCPUGroup()
+	if err != nil {
+		return nil, err
+	}
+	g := &CPUGroups{home: home}
 	for _, d := range []struct {
-		dir    string
+		dir    *string
+		name   string
 		weight int
-	}{{g.bot, botWeight}, {g.redis, redisWeight}} {
-		if err := os.Mkdir(d.dir, 0o755); err != nil {
+	}{{&g.bot, "thiduabot-bench-bot-", botWeight}, {&g.redis, "thiduabot-bench-redis-", redisWeight}} {
+		dir, err := os.MkdirTemp(home, d.name) // a name of its own: a killed run's group may remain
+		if err != nil {
 			g.Close()
-			return nil, fmt.Errorf("cpu weights: %w (it needs root and a writable %s)", err, cpuV1)
+			return nil, fmt.Errorf("cpu weights: %w (it needs root and a writable %s)", err, home)
 		}
-		if err := os.WriteFile(filepath.Join(d.dir, "cpu.shares"), []byte(strconv.Itoa(d.weight*1024/100)), 0); err != nil {
+		*d.dir = dir
+		if err := os.WriteFile(filepath.Join(dir, "cpu.shares"), []byte(strconv.Itoa(d.weight*1024/100)), 0); err != nil {
 			g.Close()
 			return nil, fmt.Errorf("cpu weights: %w", err)
 		}
@@ -56,6 +62,9 @@ func NewCPUGroups(botWeight, redisWeight int) (*CPUGroups, error) {
 	}
 	return g, nil
 }
+
+// Home is the group this process was in before (and is in again after Close).
+func (g *CPUGroups) Home() string { return g.home }
 
 // AddRedis moves a redis-server (every thread of it) into Redis's group.
 func (g *CPUGroups) AddRedis(pid int) error { return g.move(g.redis, pid) }
@@ -99,14 +108,18 @@ func (g *CPUGroups) move(dir string, pid int) error {
 	return nil
 }
 
-// Close moves the processes still in the groups back to the root and removes the groups.
+// Close moves the processes still in the groups back to the group this process came from
+// and removes the groups (those it created: a failed NewCPUGroups closes what it made).
 func (g *CPUGroups) Close() error {
 	var errs []error
 	for _, dir := range []string{g.bot, g.redis} {
+		if dir == "" {
+			continue
+		}
 		if b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs")); err == nil {
 			for _, f := range strings.Fields(string(b)) {
 				pid, _ := strconv.Atoi(f)
-				if err := g.move(g.root, pid); err != nil && !errors.Is(err, syscall.ESRCH) { // gone meanwhile
+				if err := g.move(g.home, pid); err != nil && !errors.Is(err, syscall.ESRCH) { // gone meanwhile
 					errs = append(errs, err)
 				}
 			}
@@ -116,4 +129,25 @@ func (g *CPUGroups) Close() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ownCPUGroup is the directory of this process's group in the cgroup v1 cpu hierarchy (from
+// /proc/self/cgroup: the line whose controllers include cpu, as "4:cpu,cpuacct:/path").
+func ownCPUGroup() (string, error) {
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return "", fmt.Errorf("cpu weights: %w", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.SplitN(line, ":", 3)
+		if len(f) != 3 {
+			continue
+		}
+		for _, c := range strings.Split(f[1], ",") {
+			if c == "cpu" {
+				return filepath.Join(cpuV1, f[2]), nil
+			}
+		}
+	}
+	return "", errors.New("cpu weights: this process is in no cgroup v1 cpu group")
 }

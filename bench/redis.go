@@ -76,6 +76,9 @@ func StartRedis(extra ...string) (*Redis, error) {
 		"--save", "", "--appendonly", "no", "--protected-mode", "no", "--logfile", filepath.Join(dir, "redis.log")}, extra...)
 	r.cmd = exec.Command(bin, args...)
 	r.cmd.Dir = dir
+	// The server dies with the bench, even a killed one: a server left behind would keep its
+	// port, its temporary directory and (with -redis-weight) its CPU group.
+	r.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := r.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start redis-server: %w", err)
 	}

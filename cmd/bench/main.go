@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
@@ -81,7 +82,7 @@ func main() {
 	flag.StringVar(&o.traceFile, "trace", "", "write an execution trace of 2 s in the middle of the first webhook throughput run (and FILE.floor of the floor's)")
 	flag.StringVar(&o.memProf, "memprofile", "", "write an allocation profile of the webhook throughput runs (FILE and FILE.base: go tool pprof -base FILE.base FILE)")
 	flag.StringVar(&o.out, "out", "", "also write the markdown section to this file")
-	flag.IntVar(&o.redisNice, "redis-nice", -10, "the niceness of the inbound worlds' redis-server: the priority over the bot that deploy/redis-server.service.d gives it (CPUWeight=1000 against the bot's 100); 0 runs it as the bot, as before the sixth session")
+	flag.IntVar(&o.redisNice, "redis-nice", -10, "the niceness of the inbound worlds' redis-server: the priority over the bot that deploy/redis-server.service.d gives it (CPUWeight=1000 against the bot's 100); 0 runs it as the bot, as before the sixth session; -redis-weight gives the same priority as cgroup weights instead")
 	flag.IntVar(&o.redisWeight, "redis-weight", 0, "give the inbound worlds' redis-server this CPU weight against the bench's 100 through cgroups (the shipped drop-in's form: CPUWeight=1000) instead of a niceness; needs root and the cgroup v1 cpu controller; 0: off")
 	flag.BoolVar(&o.floorGuard, "floor-guard", false, "keep the per-person action limit (the router's guard, its counter in Redis) on the floor's path")
 	flag.BoolVar(&o.placeholders, "placeholders", false, "seed the inbound worlds with one-line placeholder messages instead of the bot's drawn cards (the floor then receives smaller updates than the bot)")
@@ -93,6 +94,10 @@ func main() {
 			os.Exit(1)
 		}
 		return
+	}
+	if o.redisWeight < 0 {
+		logf("-redis-weight %d: give a weight of 1 to 10000 (1000 as the deploy files), or 0 for none", o.redisWeight)
+		os.Exit(2)
 	}
 	if o.redisWeight > 0 {
 		niceSet := false
@@ -146,7 +151,10 @@ func main() {
 	}
 	start := time.Now()
 	var md strings.Builder
-	if err := run(context.Background(), o, &md); err != nil {
+	// An interrupt (Ctrl-C, SIGTERM) ends the run through exit, which undoes the CPU groups.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o, &md); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		exit(1)
 	}
