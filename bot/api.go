@@ -68,6 +68,9 @@ type Error struct {
 	Desc       string
 	RetryAfter time.Duration
 	MigrateTo  int64
+	// Applied: Telegram carried the request out and only its answer could not be read, so
+	// sending it again would do it twice.
+	Applied bool
 }
 
 func (e *Error) Error() string {
@@ -77,8 +80,11 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("telegram %s: %d %s", e.Method, e.Code, e.Desc)
 }
 
-// Temporary reports whether trying again later may succeed (429, 5xx, network).
-func (e *Error) Temporary() bool { return e.Code == 0 || e.Code == 429 || e.Code >= 500 }
+// Temporary reports whether trying again later may succeed (429, 5xx, network), and is safe:
+// a request Telegram applied is not tried again.
+func (e *Error) Temporary() bool {
+	return !e.Applied && (e.Code == 0 || e.Code == 429 || e.Code >= 500)
+}
 
 // IsNotModified reports an edit that changed nothing (not a failure for us).
 func IsNotModified(err error) bool {
@@ -163,7 +169,7 @@ func (a *API) call(ctx context.Context, method string, params tgbotapi.Params, o
 	}
 	if out != nil {
 		if err := json.Unmarshal(r.Result, out); err != nil {
-			return &Error{Method: method, Code: 0, Desc: "decode result: " + a.redact(err.Error())}
+			return &Error{Method: method, Code: 0, Desc: "decode result: " + a.redact(err.Error()), Applied: true}
 		}
 	}
 	return nil
@@ -263,7 +269,7 @@ func (a *API) Chattable(ctx context.Context, method string, c tgbotapi.Chattable
 	}
 	if out != nil && resp != nil {
 		if err := json.Unmarshal(resp.Result, out); err != nil {
-			return &Error{Method: method, Desc: "decode result: " + a.redact(err.Error())}
+			return &Error{Method: method, Desc: "decode result: " + a.redact(err.Error()), Applied: true}
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -315,16 +316,18 @@ func (m *countMetrics) TooMany()  {}
 func (m *countMetrics) Queue(int) {}
 
 // A message sent without OnSent does not read the sent message back: only its success counts
-// (here the answer's result would not decode as a message; one whose id is wanted fails).
+// (here the answer's result would not decode as a message; one whose id is wanted fails, and is
+// not sent again: Telegram had sent it).
 func TestSendReadsTheMessageOnlyForOnSent(t *testing.T) {
+	var requests atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
 		_, _ = w.Write([]byte(`{"ok":true,"result":{"message_id":"eight"}}`))
 	}))
 	defer srv.Close()
 	m := &countMetrics{sent: map[string]int{}, failed: map[string]int{}}
 	s := NewSender(context.Background(), NewAPI("1:x", srv.URL, time.Second), NewMemLimiter(Limits{GroupPerMinute: 1000, GlobalPerSecond: 1000}),
 		slog.New(slog.NewTextHandler(io.Discard, nil)), m)
-	s.MaxAttempts = 1
 	s.Send(Outgoing{ChatID: -1, Text: "a reply", ReplyTo: 3})
 	var got []int
 	s.Send(Outgoing{ChatID: -1, Text: "a prompt", OnSent: func(id int) { got = append(got, id) }})
@@ -333,7 +336,8 @@ func TestSendReadsTheMessageOnlyForOnSent(t *testing.T) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.sent["sendMessage"] != 1 || m.failed["sendMessage"] != 1 || len(got) != 0 {
-		t.Errorf("sent %d, failed %d, OnSent %v; want the reply sent and the prompt failed", m.sent["sendMessage"], m.failed["sendMessage"], got)
+	if m.sent["sendMessage"] != 1 || m.failed["sendMessage"] != 1 || len(got) != 0 || requests.Load() != 2 {
+		t.Errorf("sent %d, failed %d, OnSent %v, %d requests; want the reply sent and the prompt failed, each sent once",
+			m.sent["sendMessage"], m.failed["sendMessage"], got, requests.Load())
 	}
 }
