@@ -315,9 +315,9 @@ func (m *countMetrics) Failed(method string) {
 func (m *countMetrics) TooMany()  {}
 func (m *countMetrics) Queue(int) {}
 
-// A message sent without OnSent does not read the sent message back: only its success counts
-// (here the answer's result would not decode as a message; one whose id is wanted fails, and is
-// not sent again: Telegram had sent it).
+// A message or document sent without OnSent does not read the sent message back: only its
+// success counts (here the answer's result would not decode as a message; one whose id is
+// wanted fails, and is not sent again: Telegram had sent it).
 func TestSendReadsTheMessageOnlyForOnSent(t *testing.T) {
 	var requests atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -329,6 +329,7 @@ func TestSendReadsTheMessageOnlyForOnSent(t *testing.T) {
 	s := NewSender(context.Background(), NewAPI("1:x", srv.URL, time.Second), NewMemLimiter(Limits{GroupPerMinute: 1000, GlobalPerSecond: 1000}),
 		slog.New(slog.NewTextHandler(io.Discard, nil)), m)
 	s.Send(Outgoing{ChatID: -1, Text: "a reply", ReplyTo: 3})
+	s.Send(Outgoing{ChatID: -1, Document: &Document{Name: "baocao.xlsx", Data: []byte("x"), Caption: "an export"}})
 	var got []int
 	s.Send(Outgoing{ChatID: -1, Text: "a prompt", OnSent: func(id int) { got = append(got, id) }})
 	if err := s.Flush(context.Background()); err != nil {
@@ -336,8 +337,8 @@ func TestSendReadsTheMessageOnlyForOnSent(t *testing.T) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.sent["sendMessage"] != 1 || m.failed["sendMessage"] != 1 || len(got) != 0 || requests.Load() != 2 {
-		t.Errorf("sent %d, failed %d, OnSent %v, %d requests; want the reply sent and the prompt failed, each sent once",
-			m.sent["sendMessage"], m.failed["sendMessage"], got, requests.Load())
+	if m.sent["sendMessage"] != 1 || m.failed["sendMessage"] != 1 || m.sent["sendDocument"] != 1 || len(got) != 0 || requests.Load() != 3 {
+		t.Errorf("sent %d, failed %d, documents sent %d, OnSent %v, %d requests; want the reply and the document sent and the prompt failed, each sent once",
+			m.sent["sendMessage"], m.failed["sendMessage"], m.sent["sendDocument"], got, requests.Load())
 	}
 }

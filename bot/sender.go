@@ -359,6 +359,10 @@ type sentMessage struct {
 
 func (s *Sender) doSend(m *Outgoing) {
 	var msg sentMessage
+	var out any // the sent message is read only for OnSent (a report's reply, say, is not)
+	if m.OnSent != nil {
+		out = &msg
+	}
 	var err error
 	if m.Document != nil {
 		cfg := tgbotapi.NewDocument(m.ChatID, tgbotapi.FileBytes{Name: m.Document.Name, Bytes: m.Document.Data})
@@ -368,7 +372,7 @@ func (s *Sender) doSend(m *Outgoing) {
 			cfg.ReplyToMessageID = m.ReplyTo
 			cfg.AllowSendingWithoutReply = true
 		}
-		err = s.retry("sendDocument", m.ChatID, m.Bulk, func() error { return s.api.Chattable(s.ctx, "sendDocument", cfg, &msg) })
+		err = s.retry("sendDocument", m.ChatID, m.Bulk, func() error { return s.api.Chattable(s.ctx, "sendDocument", cfg, out) })
 	} else {
 		p := tgbotapi.Params{}
 		p.AddFirstValid("chat_id", m.ChatID)
@@ -380,10 +384,6 @@ func (s *Sender) doSend(m *Outgoing) {
 			p["allow_sending_without_reply"] = "true"
 		}
 		addMarkup(p, m.Buttons, m.ForceReply, m.Placeholder)
-		var out any // the sent message is read only for OnSent (a report's reply, say, is not)
-		if m.OnSent != nil {
-			out = &msg
-		}
 		err = s.retry("sendMessage", m.ChatID, m.Bulk, func() error { return s.api.Call(s.ctx, "sendMessage", p, out) })
 	}
 	if err != nil {
