@@ -14,7 +14,7 @@ import (
 // shipped systemd units give the bot and a co-located Redis (deploy/: the bot's service at the
 // default CPUWeight=100, deploy/redis-server.service.d CPUWeight=1000), without systemd: two
 // sibling cgroups of the cgroup v1 cpu controller (inside the bench's own group), with
-// cpu.shares = weight × 1024 / 100 as systemd sets them on such a host (a cgroup v2 host's
+// cpu.shares as systemd sets them on such a host (CPUShares) (a cgroup v2 host's
 // cpu.weight divides the CPU between siblings the same way). The bench moves itself into the
 // bot's group, so the processes it starts (every redis-server, the simulator's and the bot's
 // own work) are there too until AddRedis moves one into Redis's group.
@@ -51,7 +51,7 @@ func NewCPUGroups(botWeight, redisWeight int) (*CPUGroups, error) {
 			return nil, fmt.Errorf("cpu weights: %w (it needs root and a writable %s)", err, home)
 		}
 		*d.dir = dir
-		if err := os.WriteFile(filepath.Join(dir, "cpu.shares"), []byte(strconv.Itoa(d.weight*1024/100)), 0); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "cpu.shares"), []byte(strconv.Itoa(CPUShares(d.weight))), 0); err != nil {
 			g.Close()
 			return nil, fmt.Errorf("cpu weights: %w", err)
 		}
@@ -63,41 +63,25 @@ func NewCPUGroups(botWeight, redisWeight int) (*CPUGroups, error) {
 	return g, nil
 }
 
-// Home is the group this process was in before (and is in again after Close).
-func (g *CPUGroups) Home() string { return g.home }
-
 // AddRedis moves a redis-server (every thread of it) into Redis's group.
 func (g *CPUGroups) AddRedis(pid int) error { return g.move(g.redis, pid) }
 
-// Shares reads a group's cpu.shares: "bot" or "redis".
-func (g *CPUGroups) Shares(which string) (int, error) {
-	dir := g.bot
-	if which == "redis" {
-		dir = g.redis
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "cpu.shares"))
-	if err != nil {
-		return 0, err
-	}
-	return strconv.Atoi(strings.TrimSpace(string(b)))
-}
+// CPUShares is the cpu.shares systemd gives a unit's CPUWeight on a cgroup v1 host.
+func CPUShares(weight int) int { return weight * 1024 / 100 }
 
-// Member reports whether the process pid is in the group ("bot" or "redis").
-func (g *CPUGroups) Member(which string, pid int) (bool, error) {
-	dir := g.bot
-	if which == "redis" {
-		dir = g.redis
-	}
+// procs lists the processes in a group (its cgroup.procs).
+func procs(dir string) ([]int, error) {
 	b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
 	if err != nil {
-		return false, err
+		return nil, err
 	}
+	var out []int
 	for _, f := range strings.Fields(string(b)) {
-		if f == strconv.Itoa(pid) {
-			return true, nil
+		if pid, err := strconv.Atoi(f); err == nil {
+			out = append(out, pid)
 		}
 	}
-	return false, nil
+	return out, nil
 }
 
 // move writes pid to a group's cgroup.procs: in cgroup v1 that moves all of its threads.
@@ -116,12 +100,10 @@ func (g *CPUGroups) Close() error {
 		if dir == "" {
 			continue
 		}
-		if b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs")); err == nil {
-			for _, f := range strings.Fields(string(b)) {
-				pid, _ := strconv.Atoi(f)
-				if err := g.move(g.home, pid); err != nil && !errors.Is(err, syscall.ESRCH) { // gone meanwhile
-					errs = append(errs, err)
-				}
+		pids, _ := procs(dir) // none when the group is gone
+		for _, pid := range pids {
+			if err := g.move(g.home, pid); err != nil && !errors.Is(err, syscall.ESRCH) { // gone meanwhile
+				errs = append(errs, err)
 			}
 		}
 		if err := os.Remove(dir); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -814,7 +814,7 @@ func floorLabel(o options) string {
 // redisPriority says at which priority the inbound worlds' redis-server ran.
 func redisPriority(o options) string {
 	if o.redisWeight > 0 {
-		return fmt.Sprintf("redis-server ran with CPU weight %d against the bench's 100 (`-redis-weight`: sibling cgroups of the cpu controller, cpu.shares %d and 1024, as systemd sets CPUWeight): the form of the priority deploy/redis-server.service.d gives a co-located Redis; the floor's redis-server too, which it hardly uses.", o.redisWeight, o.redisWeight*1024/100)
+		return fmt.Sprintf("redis-server ran with CPU weight %d against the bench's 100 (`-redis-weight`: sibling cgroups of the cpu controller, cpu.shares %d and 1024, as systemd sets CPUWeight): the form of the priority deploy/redis-server.service.d gives a co-located Redis; the floor's redis-server too, which it hardly uses.", o.redisWeight, bench.CPUShares(o.redisWeight))
 	}
 	if o.redisNice == 0 {
 		return "redis-server ran at the bench's own priority (`-redis-nice 0`)."
