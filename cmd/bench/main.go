@@ -99,10 +99,10 @@ func main() {
 		logf("-redis-weight %d: give a weight of 1 to 10000 (1000 as the deploy files), or 0 for none", o.redisWeight)
 		os.Exit(2)
 	}
+	set := map[string]bool{} // the flags given
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if o.redisWeight > 0 {
-		niceSet := false
-		flag.Visit(func(f *flag.Flag) { niceSet = niceSet || f.Name == "redis-nice" })
-		if niceSet && o.redisNice != 0 {
+		if set["redis-nice"] && o.redisNice != 0 {
 			logf("-redis-weight and -redis-nice are two forms of the same priority: give one")
 			os.Exit(2)
 		}
@@ -127,8 +127,6 @@ func main() {
 		logf("cannot give redis-server niceness %d (it needs root, CAP_SYS_NICE or RLIMIT_NICE): it runs at the bench's own priority, as with -redis-nice 0", o.redisNice)
 		o.redisNice = 0
 	}
-	set := map[string]bool{}
-	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if o.quick {
 		def := func(name string, f func()) {
 			if !set[name] {
