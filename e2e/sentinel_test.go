@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -23,10 +22,11 @@ const masterName = "thiduabot"
 // startSentinel runs `redis-server sentinel.conf --sentinel` watching the master at addr.
 func startSentinel(t *testing.T, master string) string {
 	t.Helper()
-	dir := t.TempDir()
-	port := redistest.FreePort(t)
 	host, mport, _ := strings.Cut(master, ":")
-	conf := fmt.Sprintf(`port %d
+	// Through redistest: a port taken before the sentinel binds it starts it again on another,
+	// and the sentinel answering is checked to be this one.
+	srv := redistest.StartWith(t, func(port int, dir string) []string {
+		conf := fmt.Sprintf(`port %d
 bind 127.0.0.1
 dir %s
 logfile %s
@@ -34,21 +34,14 @@ sentinel monitor %s %s %s 2
 sentinel down-after-milliseconds %s 1000
 sentinel failover-timeout %s 10000
 sentinel parallel-syncs %s 1
-`, port, dir, filepath.Join(dir, "sentinel.log"), masterName, host, mport, masterName, masterName, masterName)
-	path := filepath.Join(dir, "sentinel.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("redis-server", path, "--sentinel")
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start sentinel: %v", err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	c := redis.NewSentinelClient(&redis.Options{Addr: addr})
-	t.Cleanup(func() { _ = c.Close() })
-	waitUntil(t, 10*time.Second, "sentinel on "+addr, func() bool { return c.Ping(context.Background()).Err() == nil })
-	return addr
+`, port, dir, filepath.Join(dir, "redis.log"), masterName, host, mport, masterName, masterName, masterName)
+		path := filepath.Join(dir, "sentinel.conf")
+		if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return []string{path, "--sentinel"}
+	})
+	return srv.Addr
 }
 
 func sentinelMaster(ctx context.Context, addr string) string {

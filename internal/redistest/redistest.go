@@ -42,6 +42,18 @@ func FreePort(t testing.TB) int {
 // Start runs a redis-server with the given extra arguments (e.g. "--appendonly", "yes").
 func Start(t testing.TB, extra ...string) *Server {
 	t.Helper()
+	return StartWith(t, func(port int, dir string) []string {
+		return append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
+			"--save", "", "--appendonly", "no", "--protected-mode", "no", "--logfile", filepath.Join(dir, "redis.log")}, extra...)
+	})
+}
+
+// StartWith runs redis-server with the arguments args gives for a free loopback port and the
+// server's own directory (args may write a configuration file there: a Sentinel's, say). The
+// server must log to redis.log in that directory, which a failure shows. Like Start, it waits
+// until this very server answers, and starts it again on another port if the port was taken.
+func StartWith(t testing.TB, args func(port int, dir string) []string) *Server {
+	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Fatalf("redis-server not found: install it with `apt-get install -y redis-server` (the README's test command does this)")
@@ -53,8 +65,7 @@ func Start(t testing.TB, extra ...string) *Server {
 	for attempt := 1; ; attempt++ {
 		port := FreePort(t)
 		s.Addr = "127.0.0.1:" + strconv.Itoa(port)
-		s.args = append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
-			"--save", "", "--appendonly", "no", "--protected-mode", "no", "--logfile", filepath.Join(dir, "redis.log")}, extra...)
+		s.args = args(port, dir)
 		err := s.start(bin)
 		if err == nil {
 			break
