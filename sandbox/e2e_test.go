@@ -383,3 +383,56 @@ func TestBrowserPhone(t *testing.T) {
 	b.say("/trogiup")
 	b.botAfter(last)
 }
+
+// The page in English (?lang=en): its labels, notes and menus are English, the button switches
+// back to Vietnamese, and the choice is remembered. The bot keeps the bloc's language until
+// someone types /lang en.
+func TestBrowserInEnglish(t *testing.T) {
+	r := startSandbox(t, Options{})
+	b := newBrowser(t, 1280, 900)
+	admin, minh := r.People[0], r.People[1]
+	b.do("opening the page in English", chromedp.Navigate(r.URL+"/?lang=en"))
+	b.until("the page in English", `document.documentElement.lang === 'en' &&
+		document.querySelector('.who span')?.textContent === 'You are' &&
+		document.getElementById('adv-day').textContent === '+1 day' &&
+		document.getElementById('lang').textContent === 'VI' &&
+		document.querySelector('#messages .note')?.textContent.includes('everyone in the group is simulated') &&
+		[...document.querySelectorAll('#who option')].some(o => o.textContent.endsWith('— group admin'))`)
+	b.as(minh.User.ID, minh.User.FirstName)
+	if got := b.text(`document.getElementById('chat-sub').textContent`); !strings.Contains(got, "members and @") || !strings.Contains(got, "you are "+minh.User.FirstName) {
+		t.Errorf("the chat's header: %q", got)
+	}
+
+	// The command menu is the bot's English list.
+	b.do("opening the command menu", chromedp.Click(chromedp.ID("cmd-button")))
+	b.until("the English menu", `!document.getElementById('cmd-menu').hidden &&
+		[...document.querySelectorAll('#cmd-menu .cmd-name')].some(e => e.textContent === '/help') &&
+		![...document.querySelectorAll('#cmd-menu .cmd-name')].some(e => e.textContent === '/trogiup')`)
+	b.do("closing the command menu", chromedp.Click(chromedp.ID("cmd-button")))
+
+	// The bot speaks the bloc's language until it is switched.
+	b.as(admin.User.ID, admin.User.FirstName)
+	last := b.lastID()
+	b.say("/lang en")
+	b.botAfter(last, "English")
+	last = b.lastID()
+	b.say("/units")
+	b.botAfter(last, "7 units")
+
+	// The button switches the page to Vietnamese, and a reload keeps it (the address without
+	// ?lang).
+	b.do("switching to Vietnamese", chromedp.Click(chromedp.ID("lang")))
+	b.until("the page in Vietnamese", `document.documentElement.lang === 'vi' &&
+		document.querySelector('.who span')?.textContent === 'Bạn là' &&
+		document.getElementById('lang').textContent === 'EN' &&
+		document.querySelector('#messages .note')?.textContent.includes('người mô phỏng')`)
+	b.do("reloading the page", chromedp.Navigate(r.URL))
+	b.until("Vietnamese again after the reload", `document.querySelectorAll('#who option').length === 8 &&
+		document.querySelector('.who span')?.textContent === 'Bạn là' && document.documentElement.lang === 'vi'`)
+	b.do("switching to English", chromedp.Click(chromedp.ID("lang")))
+	b.until("the page in English at once", `document.querySelector('.who span')?.textContent === 'You are' &&
+		document.getElementById('chat-sub').textContent.includes('you are')`)
+	b.do("reloading the page", chromedp.Navigate(r.URL))
+	b.until("English again after the reload", `document.querySelectorAll('#who option').length === 8 &&
+		document.querySelector('.who span')?.textContent === 'You are'`)
+}

@@ -57,6 +57,19 @@ func TestDemoWorld(t *testing.T) {
 	if len(snap.Commands["group"]) == 0 || len(snap.Commands["private"]) == 0 {
 		t.Errorf("command menus: %v", snap.Commands)
 	}
+	// The menus for a page in English are the bot's default (English) lists.
+	hasCommand := func(list []jsonCommand, name string) bool {
+		for _, c := range list {
+			if c.Command == name {
+				return true
+			}
+		}
+		return false
+	}
+	if !hasCommand(snap.Commands["group"], "trogiup") || !hasCommand(snap.CommandsEN["group"], "help") ||
+		hasCommand(snap.CommandsEN["group"], "trogiup") || !hasCommand(snap.CommandsEN["private"], "help") {
+		t.Errorf("menus: vi %v, en %v", snap.Commands, snap.CommandsEN)
+	}
 	if want := "15/01/2024 09:00"; snap.Clock.Label != want {
 		t.Errorf("clock %q, want %q", snap.Clock.Label, want)
 	}
@@ -120,6 +133,14 @@ func TestSendAndEvents(t *testing.T) {
 	var bad map[string]string
 	if code := r.post(t, "/api/send", sendRequest{As: r.People[2].User.ID, Chat: priv.ID, Text: "hi"}, &bad); code != 400 || bad["error"] == "" {
 		t.Errorf("writing in another person's private chat: %d %v", code, bad)
+	}
+
+	// The errors a person can meet carry a code, for the page to say them in its language.
+	if code := r.post(t, "/api/send", sendRequest{As: minh.ID, Chat: r.Group.ID, Text: "  "}, &bad); code != 400 || bad["code"] != "empty" || bad["error"] != "Tin nhắn trống." {
+		t.Errorf("an empty message: %d %v", code, bad)
+	}
+	if code := r.post(t, "/api/send", sendRequest{As: minh.ID, Chat: r.Group.ID, Text: "x", ReplyTo: 1 << 30}, &bad); code != 400 || bad["code"] != "reply_gone" {
+		t.Errorf("a reply to a message that is gone: %d %v", code, bad)
 	}
 
 	// A user's text is kept as typed (no markup is interpreted).

@@ -120,7 +120,11 @@ type jsonMessage struct {
 	Document    *jsonDocument  `json:"document,omitempty"`
 	Photo       bool           `json:"photo,omitempty"`
 	Poll        *jsonPoll      `json:"poll,omitempty"`
-	Service     string         `json:"service,omitempty"`
+	// Service is a service message's text in Vietnamese; ServiceKind ("joined", "migrated_to",
+	// "migrated_from") and ServiceNames let the page say it in its own language.
+	Service      string   `json:"service,omitempty"`
+	ServiceKind  string   `json:"serviceKind,omitempty"`
+	ServiceNames []string `json:"serviceNames,omitempty"`
 }
 
 type jsonPerson struct {
@@ -147,14 +151,17 @@ type jsonClock struct {
 }
 
 type jsonSnapshot struct {
-	Bot      jsonUser                 `json:"bot"`
-	Bloc     string                   `json:"bloc"`
-	People   []jsonPerson             `json:"people"`
-	Chats    []jsonChat               `json:"chats"`
-	Messages []jsonMessage            `json:"messages"`
-	Commands map[string][]jsonCommand `json:"commands"`
-	Clock    jsonClock                `json:"clock"`
-	Empty    bool                     `json:"empty"`
+	Bot      jsonUser      `json:"bot"`
+	Bloc     string        `json:"bloc"`
+	People   []jsonPerson  `json:"people"`
+	Chats    []jsonChat    `json:"chats"`
+	Messages []jsonMessage `json:"messages"`
+	// Commands are the bot's menus by scope ("group", "private") for a person whose Telegram
+	// is in Vietnamese; CommandsEN for anyone else (the bot's default list, in English).
+	Commands   map[string][]jsonCommand `json:"commands"`
+	CommandsEN map[string][]jsonCommand `json:"commandsEn"`
+	Clock      jsonClock                `json:"clock"`
+	Empty      bool                     `json:"empty"`
 }
 
 func userJSON(u *telegramsim.User) *jsonUser {
@@ -205,10 +212,11 @@ func (s *Sandbox) messageJSON(m telegramsim.Message) jsonMessage {
 			names = append(names, u.FirstName)
 		}
 		out.Service = strings.Join(names, ", ") + " đã tham gia nhóm"
+		out.ServiceKind, out.ServiceNames = "joined", names
 	case m.MigrateToChatID != 0:
-		out.Service = "Nhóm đã được nâng cấp thành siêu nhóm"
+		out.Service, out.ServiceKind = "Nhóm đã được nâng cấp thành siêu nhóm", "migrated_to"
 	case m.MigrateFromChatID != 0:
-		out.Service = "Siêu nhóm được tạo từ một nhóm"
+		out.Service, out.ServiceKind = "Siêu nhóm được tạo từ một nhóm", "migrated_from"
 	}
 	return out
 }
@@ -223,7 +231,7 @@ func (s *Sandbox) chatJSON(c *telegramsim.Chat) jsonChat {
 
 func (s *Sandbox) snapshot() jsonSnapshot {
 	snap := jsonSnapshot{Bot: *userJSON(s.Sim.Bot()), Bloc: s.Data.Bloc, Clock: s.clockJSON(s.Clock.Now()),
-		Empty: s.opts.Empty, Commands: map[string][]jsonCommand{}}
+		Empty: s.opts.Empty, Commands: map[string][]jsonCommand{}, CommandsEN: map[string][]jsonCommand{}}
 	for _, p := range s.People {
 		snap.People = append(snap.People, jsonPerson{jsonUser: *userJSON(p.User), Unit: p.Unit, Admin: p.Admin})
 	}
@@ -236,6 +244,9 @@ func (s *Sandbox) snapshot() jsonSnapshot {
 	for _, scope := range []string{"group", "private"} {
 		for _, c := range s.Sim.Commands(telegramsim.CommandScope{Type: "all_" + scope + "_chats"}, "vi") {
 			snap.Commands[scope] = append(snap.Commands[scope], jsonCommand(c))
+		}
+		for _, c := range s.Sim.Commands(telegramsim.CommandScope{Type: "all_" + scope + "_chats"}, "") {
+			snap.CommandsEN[scope] = append(snap.CommandsEN[scope], jsonCommand(c))
 		}
 	}
 	return snap
@@ -353,16 +364,16 @@ func (s *Sandbox) serveSend(w http.ResponseWriter, r *http.Request) {
 	text := strings.TrimSpace(req.Text)
 	switch {
 	case text == "":
-		writeError(w, http.StatusBadRequest, "Tin nhắn trống.")
+		writeErrorCode(w, http.StatusBadRequest, "empty", "Tin nhắn trống.")
 		return
 	case !utf8.ValidString(text) || utf8.RuneCountInString(text) > 4096:
-		writeError(w, http.StatusBadRequest, "Tin nhắn quá dài (tối đa 4096 ký tự).")
+		writeErrorCode(w, http.StatusBadRequest, "too_long", "Tin nhắn quá dài (tối đa 4096 ký tự).")
 		return
 	}
 	var m telegramsim.Message
 	if req.ReplyTo != 0 {
 		if _, ok := c.Message(req.ReplyTo); !ok {
-			writeError(w, http.StatusBadRequest, "Tin nhắn được trả lời không còn nữa.")
+			writeErrorCode(w, http.StatusBadRequest, "reply_gone", "Tin nhắn được trả lời không còn nữa.")
 			return
 		}
 		m = u.Reply(c, telegramsim.Message{ID: req.ReplyTo}, text)
@@ -397,16 +408,16 @@ func (s *Sandbox) serveUpload(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(req.Name)
 	switch {
 	case name == "" || !utf8.ValidString(name) || len(name) > 255 || strings.ContainsAny(name, "/\\\x00"):
-		writeError(w, http.StatusBadRequest, "Tên tệp không hợp lệ.")
+		writeErrorCode(w, http.StatusBadRequest, "bad_name", "Tên tệp không hợp lệ.")
 		return
 	case len(req.Data) == 0:
-		writeError(w, http.StatusBadRequest, "Tệp trống.")
+		writeErrorCode(w, http.StatusBadRequest, "empty_file", "Tệp trống.")
 		return
 	case len(req.Data) > maxUpload:
-		writeError(w, http.StatusRequestEntityTooLarge, "Tệp quá lớn (tối đa 10 MB).")
+		writeErrorCode(w, http.StatusRequestEntityTooLarge, "file_too_big", "Tệp quá lớn (tối đa 10 MB).")
 		return
 	case utf8.RuneCountInString(req.Caption) > 1024:
-		writeError(w, http.StatusBadRequest, "Chú thích quá dài (tối đa 1024 ký tự).")
+		writeErrorCode(w, http.StatusBadRequest, "caption_too_long", "Chú thích quá dài (tối đa 1024 ký tự).")
 		return
 	}
 	m := u.SendDocument(c, name, req.Data, strings.TrimSpace(req.Caption))
@@ -441,11 +452,11 @@ func (s *Sandbox) servePress(w http.ResponseWriter, r *http.Request) {
 	}
 	m, ok := c.Message(req.Message)
 	if !ok {
-		writeError(w, http.StatusNotFound, "Tin nhắn không còn nữa.")
+		writeErrorCode(w, http.StatusNotFound, "message_gone", "Tin nhắn không còn nữa.")
 		return
 	}
 	if req.Row < 0 || req.Row >= len(m.Buttons) || req.Col < 0 || req.Col >= len(m.Buttons[req.Row]) {
-		writeError(w, http.StatusConflict, "Nút này không còn nữa.")
+		writeErrorCode(w, http.StatusConflict, "button_gone", "Nút này không còn nữa.")
 		return
 	}
 	b := m.Buttons[req.Row][req.Col]
@@ -549,4 +560,10 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 func writeError(w http.ResponseWriter, code int, msg string) {
 	writeJSON(w, code, map[string]string{"error": msg})
+}
+
+// writeErrorCode is writeError with a code the page words in its own language (msg is the
+// Vietnamese).
+func writeErrorCode(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg, "code": code})
 }

@@ -9,13 +9,173 @@
 (() => {
   const $ = (id) => document.getElementById(id);
 
+  // ---- the page's own words, in Vietnamese and in English ----
+  // The bot's words are the bot's: it speaks the bloc's language (/ngonngu, /lang). These are
+  // the page's: its labels, notes and errors. Vietnamese first; ?lang=en or the EN button
+  // switches (remembered in this browser).
+  const WORDS = {
+    vi: {
+      'who': 'Bạn là',
+      'who.admin': '{0} — quản trị viên nhóm',
+      'clock': 'Đồng hồ mô phỏng',
+      'clock.title': 'Giờ mô phỏng (Asia/Ho_Chi_Minh)',
+      'clock.hour': '+1 giờ',
+      'clock.hour.title': 'Tua nhanh 1 giờ',
+      'clock.day': '+1 ngày',
+      'clock.day.title': 'Tua nhanh 1 ngày',
+      'clock.next': '⏭ Lời nhắc tiếp theo',
+      'clock.next.title': 'Tua đến lời nhắc / hạn chót tiếp theo',
+      'clock.none': 'Không có lời nhắc hay hạn chót nào đang chờ.',
+      'clock.now': '🕘 Bây giờ là {0}',
+      'chats': 'Cuộc trò chuyện',
+      'reply.cancel': 'Bỏ trả lời',
+      'commands': 'Các lệnh của bot',
+      'commands.none': 'Bot chưa đặt danh sách lệnh.',
+      'attach': 'Gửi tệp (chú thích: nội dung đang gõ)',
+      'input': 'Tin nhắn',
+      'send': 'Gửi (Enter; Shift+Enter xuống dòng)',
+      'conn': 'Mất kết nối với sandbox — đang kết nối lại…',
+      'lang.other': 'EN',
+      'lang.other.title': 'This page in English',
+      'msg.deleted': 'Tin nhắn đã bị xoá',
+      'msg.photo': '🖼 Ảnh',
+      'msg.edited': 'đã sửa',
+      'msg.reply': 'Trả lời',
+      'msg.download': 'Tải xuống',
+      'poll.closed': ' (đã đóng)',
+      'spoiler': 'Bấm để xem',
+      'command.click': 'Bấm để gửi lệnh',
+      'chat.private.sub': 'Trò chuyện riêng: {0}',
+      'header.private': 'bot · @{0} · bạn là {1}',
+      'header.group': '{0} thành viên và @{1} · bạn là {2}',
+      'note.private': 'Trò chuyện riêng của {0} với bot. Gõ /start hoặc /trogiup.',
+      'note.empty': 'Sandbox trống: nhóm chưa là khối thi đua. Chọn quản trị viên ở “Bạn là” rồi gõ /thietlap <tên khối>.',
+      'note.group': 'Sandbox: mọi người trong nhóm là người mô phỏng. Chọn ở “Bạn là” để nói với tư cách người khác; gõ /trogiup để xem các lệnh.',
+      'composer': 'Nhập tin nhắn… (Shift+Enter: xuống dòng)',
+      'composer.answer': 'Nhập câu trả lời…',
+      'reply.prompt': 'Bot hỏi bạn — trả lời {0}',
+      'reply.to': 'Trả lời {0}',
+      'pending': 'Bot chưa trả lời…',
+      'service.joined': '{0} đã tham gia nhóm',
+      'service.migrated_to': 'Nhóm đã được nâng cấp thành siêu nhóm',
+      'service.migrated_from': 'Siêu nhóm được tạo từ một nhóm',
+      'err.status': 'Lỗi {0}',
+      'err.offline': 'Không kết nối được với sandbox.',
+      'err.unreadable': 'Không đọc được tệp.',
+      'err.empty': 'Tin nhắn trống.',
+      'err.too_long': 'Tin nhắn quá dài (tối đa 4096 ký tự).',
+      'err.reply_gone': 'Tin nhắn được trả lời không còn nữa.',
+      'err.bad_name': 'Tên tệp không hợp lệ.',
+      'err.empty_file': 'Tệp trống.',
+      'err.file_too_big': 'Tệp quá lớn (tối đa 10 MB).',
+      'err.caption_too_long': 'Chú thích quá dài (tối đa 1024 ký tự).',
+      'err.message_gone': 'Tin nhắn không còn nữa.',
+      'err.button_gone': 'Nút này không còn nữa.',
+    },
+    en: {
+      'who': 'You are',
+      'who.admin': '{0} — group admin',
+      'clock': 'Simulated clock',
+      'clock.title': 'Simulated time (Asia/Ho_Chi_Minh)',
+      'clock.hour': '+1 hour',
+      'clock.hour.title': 'Fast-forward 1 hour',
+      'clock.day': '+1 day',
+      'clock.day.title': 'Fast-forward 1 day',
+      'clock.next': '⏭ Next reminder',
+      'clock.next.title': 'Fast-forward to the next reminder or deadline',
+      'clock.none': 'No reminder or deadline is waiting.',
+      'clock.now': '🕘 It is now {0}',
+      'chats': 'Chats',
+      'reply.cancel': 'Cancel the reply',
+      'commands': "The bot's commands",
+      'commands.none': 'The bot has not set its commands yet.',
+      'attach': 'Send a file (its caption: what you are typing)',
+      'input': 'Message',
+      'send': 'Send (Enter; Shift+Enter for a new line)',
+      'conn': 'Lost the connection to the sandbox — reconnecting…',
+      'lang.other': 'VI',
+      'lang.other.title': 'Trang này bằng tiếng Việt',
+      'msg.deleted': 'Deleted message',
+      'msg.photo': '🖼 Photo',
+      'msg.edited': 'edited',
+      'msg.reply': 'Reply',
+      'msg.download': 'Download',
+      'poll.closed': ' (closed)',
+      'spoiler': 'Click to reveal',
+      'command.click': 'Click to send this command',
+      'chat.private.sub': 'Private chat: {0}',
+      'header.private': 'bot · @{0} · you are {1}',
+      'header.group': '{0} members and @{1} · you are {2}',
+      'note.private': "{0}'s private chat with the bot. Type /start or /help.",
+      'note.empty': 'An empty sandbox: the group is not an emulation bloc yet. Choose the admin under “You are”, then type /setup <bloc name>.',
+      'note.group': 'Sandbox: everyone in the group is simulated. Choose someone under “You are” to speak as them; /help lists the commands. The bot speaks the bloc’s language: /lang en switches it to English, /lang vi back.',
+      'composer': 'Message… (Shift+Enter: new line)',
+      'composer.answer': 'Your answer…',
+      'reply.prompt': 'The bot asks you — replying to {0}',
+      'reply.to': 'Replying to {0}',
+      'pending': 'The bot has not answered yet…',
+      'service.joined': '{0} joined the group',
+      'service.migrated_to': 'The group was upgraded to a supergroup',
+      'service.migrated_from': 'The supergroup was created from a group',
+      'err.status': 'Error {0}',
+      'err.offline': 'Cannot reach the sandbox.',
+      'err.unreadable': 'Could not read the file.',
+      'err.empty': 'The message is empty.',
+      'err.too_long': 'The message is too long (4,096 characters at most).',
+      'err.reply_gone': 'The message replied to is gone.',
+      'err.bad_name': 'Not a valid file name.',
+      'err.empty_file': 'The file is empty.',
+      'err.file_too_big': 'The file is too big (10 MB at most).',
+      'err.caption_too_long': 'The caption is too long (1,024 characters at most).',
+      'err.message_gone': 'The message is gone.',
+      'err.button_gone': 'This button is gone.',
+    },
+  };
+  const LANG_KEY = 'sandbox.lang';
+
+  function pickLang() {
+    const q = new URLSearchParams(location.search).get('lang');
+    if (q && WORDS[q]) return q;
+    try {
+      const saved = localStorage.getItem(LANG_KEY);
+      if (saved && WORDS[saved]) return saved;
+    } catch (_) { /* storage may be off */ }
+    return 'vi';
+  }
+  let lang = pickLang();
+
+  // T is the page's word for key in its language, with {0}, {1}... replaced by args (as text:
+  // names are never patterns).
+  function T(key, ...args) {
+    let s = WORDS[lang][key];
+    if (s === undefined) s = WORDS.vi[key];
+    if (s === undefined) return key;
+    args.forEach((a, i) => { s = s.split('{' + i + '}').join(String(a)); });
+    return s;
+  }
+
+  // applyWords puts the page's words in the static parts of the page (data-t: text,
+  // data-t-title: title, data-t-aria: aria-label).
+  function applyWords() {
+    document.documentElement.lang = lang;
+    for (const e of document.querySelectorAll('[data-t]')) e.textContent = T(e.dataset.t);
+    for (const e of document.querySelectorAll('[data-t-title]')) e.title = T(e.dataset.tTitle);
+    for (const e of document.querySelectorAll('[data-t-aria]')) e.setAttribute('aria-label', T(e.dataset.tAria));
+    const b = $('lang');
+    b.textContent = T('lang.other');
+    b.title = T('lang.other.title');
+    b.setAttribute('aria-label', T('lang.other.title'));
+    b.lang = lang === 'vi' ? 'en' : 'vi';
+  }
+
   const S = {
     bot: null,
     bloc: '',
     people: [],
     chats: new Map(), // chat id -> {id, type, title, user}
     msgs: new Map(), // chat id -> Map(message id -> message)
-    commands: {},
+    commands: {}, // the bot's menus by scope, for Vietnamese
+    commandsEn: {}, // and for anyone else (its default list, in English)
     me: null, // the person the page acts as
     chatId: null, // the open chat
     manualReply: null, // {chat, id}: the message the person chose to reply to
@@ -72,11 +232,18 @@
   }
 
   function snippet(m) {
-    if (!m) return 'Tin nhắn đã bị xoá';
+    if (!m) return T('msg.deleted');
     if (m.document) return '📄 ' + m.document.name + (m.text ? ' — ' + m.text : '');
-    if (m.photo) return '🖼 Ảnh' + (m.text ? ' — ' + m.text : '');
-    const t = (m.text || m.service || '').replace(/\s+/g, ' ');
+    if (m.photo) return T('msg.photo') + (m.text ? ' — ' + m.text : '');
+    const t = (m.text || serviceText(m) || '').replace(/\s+/g, ' ');
     return t.length > 90 ? t.slice(0, 90) + '…' : t;
+  }
+
+  // serviceText is a service message in the page's language.
+  function serviceText(m) {
+    if (!m.service) return '';
+    if (m.serviceKind && WORDS[lang]['service.' + m.serviceKind]) return T('service.' + m.serviceKind, (m.serviceNames || []).join(', '));
+    return m.service;
   }
 
   async function api(path, body) {
@@ -86,11 +253,12 @@
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(body),
       });
-      const data = await res.json().catch(() => ({ error: 'Lỗi ' + res.status }));
-      if (!res.ok && !data.error) data.error = 'Lỗi ' + res.status;
+      const data = await res.json().catch(() => ({ error: T('err.status', res.status) }));
+      if (!res.ok && !data.error) data.error = T('err.status', res.status);
+      if (data.code && WORDS[lang]['err.' + data.code]) data.error = T('err.' + data.code);
       return data;
     } catch (e) {
-      return { error: 'Không kết nối được với sandbox.' };
+      return { error: T('err.offline') };
     }
   }
 
@@ -155,7 +323,7 @@
       case 'strikethrough': return el('s');
       case 'spoiler': {
         const s = el('span', 'spoiler');
-        s.title = 'Bấm để xem';
+        s.title = T('spoiler');
         s.addEventListener('click', () => s.classList.add('revealed'));
         return s;
       }
@@ -180,7 +348,7 @@
       case 'cashtag': return el('span', 'hashtag');
       case 'bot_command': {
         const s = el('span', 'command');
-        s.title = 'Bấm để gửi lệnh';
+        s.title = T('command.click');
         s.addEventListener('click', (ev) => {
           ev.stopPropagation();
           sendText(t, null);
@@ -281,7 +449,7 @@
     const sel = $('who');
     clear(sel);
     for (const p of S.people) {
-      const label = p.admin ? p.name + ' — quản trị viên nhóm' : p.name + (p.unit ? ' — ' + p.unit : '');
+      const label = p.admin ? T('who.admin', p.name) : p.name + (p.unit ? ' — ' + p.unit : '');
       const o = el('option', null, label);
       o.value = String(p.id);
       sel.append(o);
@@ -303,7 +471,7 @@
       body.append(el('div', 'chat-item-title', title));
       const list = ordered(c.id);
       const last = list[list.length - 1];
-      const sub = c.type === 'private' ? 'Trò chuyện riêng: ' + S.me.name : '';
+      const sub = c.type === 'private' ? T('chat.private.sub', S.me.name) : '';
       body.append(el('div', 'chat-item-last', last ? (last.from ? last.from.name + ': ' : '') + snippet(last) : sub));
       item.append(body);
       const n = S.unread.get(c.id) || 0;
@@ -322,8 +490,8 @@
     av.style.background = colorOf(c.type === 'private' ? S.bot.id : c.id);
     $('chat-title').textContent = title;
     $('chat-sub').textContent = c.type === 'private'
-      ? 'bot · @' + S.bot.username + ' · bạn là ' + S.me.name
-      : S.people.length + ' thành viên và @' + S.bot.username + ' · bạn là ' + S.me.name;
+      ? T('header.private', S.bot.username, S.me.name)
+      : T('header.group', S.people.length, S.bot.username, S.me.name);
   }
 
   function msgNode(m) {
@@ -331,7 +499,7 @@
     if (m.service) {
       const d = el('div', 'msg service');
       d.dataset.id = String(m.id);
-      d.append(el('span', 'service-text', m.service));
+      d.append(el('span', 'service-text', serviceText(m)));
       return d;
     }
     const mine = !!(m.from && S.me && m.from.id === S.me.id);
@@ -365,18 +533,18 @@
       const a = el('a', 'doc');
       a.href = '/api/file/' + encodeURIComponent(m.document.fileId);
       a.setAttribute('download', m.document.name || 'file');
-      a.title = 'Tải xuống';
+      a.title = T('msg.download');
       a.append(el('span', 'doc-icon', '📄'));
       const info = el('span', 'doc-info');
       info.append(el('span', 'doc-name', m.document.name || 'file'));
-      info.append(el('span', 'doc-size', fmtSize(m.document.size) + ' · Tải xuống'));
+      info.append(el('span', 'doc-size', fmtSize(m.document.size) + ' · ' + T('msg.download')));
       a.append(info);
       bubble.append(a);
     }
-    if (m.photo) bubble.append(el('div', 'photo', '🖼 Ảnh'));
+    if (m.photo) bubble.append(el('div', 'photo', T('msg.photo')));
     if (m.poll) {
       const p = el('div', 'poll');
-      p.append(el('div', 'poll-q', '📊 ' + m.poll.question + (m.poll.closed ? ' (đã đóng)' : '')));
+      p.append(el('div', 'poll-q', '📊 ' + m.poll.question + (m.poll.closed ? T('poll.closed') : '')));
       for (const o of m.poll.options || []) p.append(el('div', 'poll-o', '○ ' + o));
       bubble.append(p);
     }
@@ -386,7 +554,7 @@
       bubble.append(t);
     }
     const meta = el('div', 'meta');
-    if (m.edited) meta.append(el('span', 'edited', 'đã sửa'));
+    if (m.edited) meta.append(el('span', 'edited', T('msg.edited')));
     meta.append(el('time', null, m.time));
     bubble.append(meta);
     col.append(bubble);
@@ -407,7 +575,7 @@
     row.append(col);
     const rb = el('button', 'reply-btn', '↩');
     rb.type = 'button';
-    rb.title = 'Trả lời';
+    rb.title = T('msg.reply');
     rb.addEventListener('click', () => {
       S.manualReply = { chat: m.chat, id: m.id };
       renderComposer();
@@ -434,11 +602,11 @@
     const note = el('div', 'note');
     const c = S.chats.get(S.chatId);
     if (c && c.type === 'private') {
-      note.textContent = 'Trò chuyện riêng của ' + S.me.name + ' với bot. Gõ /start hoặc /trogiup.';
+      note.textContent = T('note.private', S.me.name);
     } else if (S.empty && ordered(S.chatId).length === 0) {
-      note.textContent = 'Sandbox trống: nhóm chưa là khối thi đua. Chọn quản trị viên ở “Bạn là” rồi gõ /thietlap <tên khối>.';
+      note.textContent = T('note.empty');
     } else {
-      note.textContent = 'Sandbox: mọi người trong nhóm là người mô phỏng. Chọn ở “Bạn là” để nói với tư cách người khác; gõ /trogiup để xem các lệnh.';
+      note.textContent = T('note.group');
     }
     box.append(note);
     for (const m of ordered(S.chatId)) appendMsg(m);
@@ -461,14 +629,14 @@
     const input = $('input');
     if (!t) {
       bar.hidden = true;
-      input.placeholder = 'Nhập tin nhắn… (Shift+Enter: xuống dòng)';
+      input.placeholder = T('composer');
       return;
     }
     bar.hidden = false;
     bar.classList.toggle('prompt', t.prompt);
-    $('reply-to-name').textContent = (t.prompt ? 'Bot hỏi bạn — trả lời ' : 'Trả lời ') + (t.msg.from ? t.msg.from.name : '');
+    $('reply-to-name').textContent = T(t.prompt ? 'reply.prompt' : 'reply.to', t.msg.from ? t.msg.from.name : '');
     $('reply-to-text').textContent = snippet(t.msg);
-    input.placeholder = t.msg.placeholder || 'Nhập câu trả lời…';
+    input.placeholder = t.msg.placeholder || T('composer.answer');
   }
 
   function renderAll() {
@@ -512,6 +680,7 @@
     S.bloc = snap.bloc;
     S.people = snap.people || [];
     S.commands = snap.commands || {};
+    S.commandsEn = snap.commandsEn || {};
     S.empty = !!snap.empty;
     S.chats = new Map();
     S.msgs = new Map();
@@ -615,7 +784,7 @@
   // upload sends a file as the person, with what they typed as its caption.
   function upload(file) {
     if (!file || !S.me || !S.chatId) return;
-    if (file.size > 10 * 1024 * 1024) { toast('Tệp quá lớn (tối đa 10 MB).'); return; }
+    if (file.size > 10 * 1024 * 1024) { toast(T('err.file_too_big')); return; }
     const reader = new FileReader();
     reader.onload = async () => {
       const url = String(reader.result);
@@ -626,7 +795,7 @@
       input.value = '';
       autosize();
     };
-    reader.onerror = () => toast('Không đọc được tệp.');
+    reader.onerror = () => toast(T('err.unreadable'));
     reader.readAsDataURL(file);
   }
 
@@ -642,7 +811,7 @@
     const res = await api('/api/press', { as: S.me.id, chat: m.chat, message: m.id, row: r, col: c });
     btn.classList.remove('busy');
     if (res.error) toast(res.error);
-    else if (res.pending) toast('Bot chưa trả lời…');
+    else if (res.pending) toast(T('pending'));
     else if (res.alert && res.text) showAlert(res.text);
     else if (res.text) toast(res.text);
     if (res.url) {
@@ -659,8 +828,8 @@
     btns.forEach((b) => { b.disabled = false; });
     if (res.error) { toast(res.error); return; }
     setClock(res);
-    if (res.none) toast('Không có lời nhắc hay hạn chót nào đang chờ.');
-    else toast('🕘 Bây giờ là ' + res.label);
+    if (res.none) toast(T('clock.none'));
+    else toast(T('clock.now', res.label));
   }
 
   function autosize() {
@@ -674,7 +843,10 @@
     if (!menu.hidden) { menu.hidden = true; return; }
     clear(menu);
     const c = S.chats.get(S.chatId);
-    const list = (c && c.type === 'private' ? S.commands.private : S.commands.group) || [];
+    // Telegram shows a person the list for their app's language: the Vietnamese one, or the
+    // bot's default (English) for anyone else.
+    const menus = lang === 'vi' ? S.commands : S.commandsEn;
+    const list = (c && c.type === 'private' ? menus.private : menus.group) || [];
     for (const cmd of list) {
       const item = el('button', 'cmd-item');
       item.type = 'button';
@@ -689,11 +861,26 @@
       });
       menu.append(item);
     }
-    if (!list.length) menu.append(el('div', 'cmd-desc', 'Bot chưa đặt danh sách lệnh.'));
+    if (!list.length) menu.append(el('div', 'cmd-desc', T('commands.none')));
     menu.hidden = false;
   }
 
+  function setLang(l) {
+    lang = l;
+    try { localStorage.setItem(LANG_KEY, l); } catch (_) { /* storage may be off */ }
+    const u = new URL(location.href);
+    if (u.searchParams.has('lang')) {
+      u.searchParams.set('lang', l);
+      history.replaceState(null, '', u.href);
+    }
+    applyWords();
+    $('cmd-menu').hidden = true;
+    if (S.bot && S.me) renderAll();
+  }
+
   function init() {
+    applyWords();
+    $('lang').addEventListener('click', () => setLang(lang === 'vi' ? 'en' : 'vi'));
     $('composer').addEventListener('submit', submit);
     $('input').addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
