@@ -396,8 +396,12 @@ func TestBrowserInEnglish(t *testing.T) {
 		document.querySelector('.who span')?.textContent === 'You are' &&
 		document.getElementById('adv-day').textContent === '+1 day' &&
 		document.getElementById('lang').textContent === 'VI' &&
+		document.getElementById('input').placeholder.startsWith('Message') &&
 		document.querySelector('#messages .note')?.textContent.includes('everyone in the group is simulated') &&
 		[...document.querySelectorAll('#who option')].some(o => o.textContent.endsWith('— group admin'))`)
+	b.do("opening the page without ?lang", chromedp.Navigate(r.URL))
+	b.until("the page still in English", `document.querySelectorAll('#who option').length === 8 &&
+		document.querySelector('.who span')?.textContent === 'You are'`)
 	b.as(minh.User.ID, minh.User.FirstName)
 	if got := b.text(`document.getElementById('chat-sub').textContent`); !strings.Contains(got, "members and @") || !strings.Contains(got, "you are "+minh.User.FirstName) {
 		t.Errorf("the chat's header: %q", got)
@@ -410,6 +414,17 @@ func TestBrowserInEnglish(t *testing.T) {
 		![...document.querySelectorAll('#cmd-menu .cmd-name')].some(e => e.textContent === '/trogiup')`)
 	b.do("closing the command menu", chromedp.Click(chromedp.ID("cmd-button")))
 
+	// The server's refusals are in the page's language too (by their code).
+	empty := filepath.Join(t.TempDir(), "empty.pdf")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.eval(`(() => { const t = document.getElementById('toast'); t.hidden = true; t.textContent = ''; return true })()`, nil)
+	b.do("sending an empty file", chromedp.SetUploadFiles(chromedp.ID("file"), []string{empty}))
+	if got := b.toast("the refusal"); got != "The file is empty." {
+		t.Errorf("an empty file: %q", got)
+	}
+
 	// The bot speaks the bloc's language until it is switched.
 	b.as(admin.User.ID, admin.User.FirstName)
 	last := b.lastID()
@@ -419,15 +434,15 @@ func TestBrowserInEnglish(t *testing.T) {
 	b.say("/units")
 	b.botAfter(last, "7 units")
 
-	// The button switches the page to Vietnamese, and a reload keeps it (the address without
-	// ?lang).
+	// The button switches the page to Vietnamese, and the browser remembers each choice, the
+	// address's (?lang=en) as the button's.
 	b.do("switching to Vietnamese", chromedp.Click(chromedp.ID("lang")))
 	b.until("the page in Vietnamese", `document.documentElement.lang === 'vi' &&
 		document.querySelector('.who span')?.textContent === 'Bạn là' &&
 		document.getElementById('lang').textContent === 'EN' &&
 		document.querySelector('#messages .note')?.textContent.includes('người mô phỏng')`)
 	b.do("reloading the page", chromedp.Navigate(r.URL))
-	b.until("Vietnamese again after the reload", `document.querySelectorAll('#who option').length === 8 &&
+	b.until("Vietnamese after the reload, as chosen last", `document.querySelectorAll('#who option').length === 8 &&
 		document.querySelector('.who span')?.textContent === 'Bạn là' && document.documentElement.lang === 'vi'`)
 	b.do("switching to English", chromedp.Click(chromedp.ID("lang")))
 	b.until("the page in English at once", `document.querySelector('.who span')?.textContent === 'You are' &&

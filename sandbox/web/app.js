@@ -1,9 +1,10 @@
 // The sandbox page: a Telegram-like view of the simulator's chats.
 //
-// Every piece of text on this page comes from people typing or from the bot, so none of it is
-// ever parsed as markup: messages are built as DOM nodes from the simulator's plain text and
-// its entities (bold, links, mentions...), and text goes in through textContent and text nodes
-// only: no string is ever handed to the browser as HTML.
+// The text on this page comes from people typing, from the bot, or from the page's own words
+// (WORDS, in Vietnamese and English). None of it is ever parsed as markup: messages are built
+// as DOM nodes from the simulator's plain text and its entities (bold, links, mentions...), and
+// text goes in through textContent and text nodes only: no string is ever handed to the
+// browser as HTML.
 'use strict';
 
 (() => {
@@ -50,7 +51,7 @@
       'header.group': '{0} thành viên và @{1} · bạn là {2}',
       'note.private': 'Trò chuyện riêng của {0} với bot. Gõ /start hoặc /trogiup.',
       'note.empty': 'Sandbox trống: nhóm chưa là khối thi đua. Chọn quản trị viên ở “Bạn là” rồi gõ /thietlap <tên khối>.',
-      'note.group': 'Sandbox: mọi người trong nhóm là người mô phỏng. Chọn ở “Bạn là” để nói với tư cách người khác; gõ /trogiup để xem các lệnh.',
+      'note.group': 'Sandbox: mọi người trong nhóm là người mô phỏng. Chọn ở “Bạn là” để nói với tư cách người khác; gõ /trogiup để xem các lệnh. Bot nói ngôn ngữ của khối: quản trị viên gõ /ngonngu en để bot nói tiếng Anh.',
       'composer': 'Nhập tin nhắn… (Shift+Enter: xuống dòng)',
       'composer.answer': 'Nhập câu trả lời…',
       'reply.prompt': 'Bot hỏi bạn — trả lời {0}',
@@ -89,7 +90,7 @@
       'reply.cancel': 'Cancel the reply',
       'commands': "The bot's commands",
       'commands.none': 'The bot has not set its commands yet.',
-      'attach': 'Send a file (its caption: what you are typing)',
+      'attach': 'Send a file (what you have typed becomes its caption)',
       'input': 'Message',
       'send': 'Send (Enter; Shift+Enter for a new line)',
       'conn': 'Lost the connection to the sandbox — reconnecting…',
@@ -108,7 +109,7 @@
       'header.group': '{0} members and @{1} · you are {2}',
       'note.private': "{0}'s private chat with the bot. Type /start or /help.",
       'note.empty': 'An empty sandbox: the group is not an emulation bloc yet. Choose the admin under “You are”, then type /setup <bloc name>.',
-      'note.group': 'Sandbox: everyone in the group is simulated. Choose someone under “You are” to speak as them; /help lists the commands. The bot speaks the bloc’s language: /lang en switches it to English, /lang vi back.',
+      'note.group': 'Sandbox: everyone in the group is simulated. Choose someone under “You are” to speak as them; /help lists the commands. The bot speaks the bloc’s language, Vietnamese here: as the group admin, type /lang en to switch it to English (/lang vi back).',
       'composer': 'Message… (Shift+Enter: new line)',
       'composer.answer': 'Your answer…',
       'reply.prompt': 'The bot asks you — replying to {0}',
@@ -122,7 +123,7 @@
       'err.unreadable': 'Could not read the file.',
       'err.empty': 'The message is empty.',
       'err.too_long': 'The message is too long (4,096 characters at most).',
-      'err.reply_gone': 'The message replied to is gone.',
+      'err.reply_gone': 'The message you are replying to is gone.',
       'err.bad_name': 'Not a valid file name.',
       'err.empty_file': 'The file is empty.',
       'err.file_too_big': 'The file is too big (10 MB at most).',
@@ -135,7 +136,10 @@
 
   function pickLang() {
     const q = new URLSearchParams(location.search).get('lang');
-    if (q && WORDS[q]) return q;
+    if (q && WORDS[q]) {
+      try { localStorage.setItem(LANG_KEY, q); } catch (_) { /* storage may be off */ }
+      return q;
+    }
     try {
       const saved = localStorage.getItem(LANG_KEY);
       if (saved && WORDS[saved]) return saved;
@@ -144,21 +148,22 @@
   }
   let lang = pickLang();
 
-  // T is the page's word for key in its language, with {0}, {1}... replaced by args (as text:
-  // names are never patterns).
+  // T is the page's word for key in its language, with {0}, {1}... replaced by args in one
+  // pass (a name holding "{1}" or "$&" stays as it is). Like every text, it goes into the page
+  // through textContent only.
   function T(key, ...args) {
     let s = WORDS[lang][key];
     if (s === undefined) s = WORDS.vi[key];
     if (s === undefined) return key;
-    args.forEach((a, i) => { s = s.split('{' + i + '}').join(String(a)); });
-    return s;
+    return s.replace(/\{(\d+)\}/g, (m, i) => (i < args.length ? String(args[i]) : m));
   }
 
   // applyWords puts the page's words in the static parts of the page (data-t: text,
-  // data-t-title: title, data-t-aria: aria-label).
+  // data-t-title: title, data-t-aria: aria-label, data-t-placeholder: placeholder).
   function applyWords() {
     document.documentElement.lang = lang;
     for (const e of document.querySelectorAll('[data-t]')) e.textContent = T(e.dataset.t);
+    for (const e of document.querySelectorAll('[data-t-placeholder]')) e.placeholder = T(e.dataset.tPlaceholder);
     for (const e of document.querySelectorAll('[data-t-title]')) e.title = T(e.dataset.tTitle);
     for (const e of document.querySelectorAll('[data-t-aria]')) e.setAttribute('aria-label', T(e.dataset.tAria));
     const b = $('lang');
@@ -875,7 +880,12 @@
     }
     applyWords();
     $('cmd-menu').hidden = true;
-    if (S.bot && S.me) renderAll();
+    if (S.bot && S.me) {
+      const box = $('messages');
+      const at = nearBottom() ? null : box.scrollTop; // the reader keeps their place
+      renderAll();
+      if (at !== null) box.scrollTop = at;
+    }
   }
 
   function init() {
