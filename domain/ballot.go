@@ -25,6 +25,7 @@ var (
 	ErrBadPosition   = errors.New("position must be chair or deputy")
 	ErrBadThreshold  = errors.New("threshold not understood")
 	ErrChairOpen     = errors.New("the chair ballot of this year is still open")
+	ErrDeputyOpen    = errors.New("the deputy ballot of this year is still open")
 	ErrSelfVote      = errors.New("a unit may not vote for itself")
 	ErrNotEligible   = errors.New("unit may not vote in this ballot")
 	ErrNotCandidate  = errors.New("not a candidate of this ballot")

@@ -512,6 +512,9 @@ func (h *Ballots) open(ctx context.Context, c *bot.Context, b *domain.Bloc, a do
 	case errors.Is(err, domain.ErrChairOpen):
 		c.Reply(c.T("ballot.chair_first"))
 		return nil
+	case errors.Is(err, domain.ErrDeputyOpen):
+		c.Reply(c.T("ballot.deputy_open"))
+		return nil
 	case errors.Is(err, domain.ErrNotEnoughUnits):
 		c.Reply(c.T("ballot.too_few"))
 		return nil

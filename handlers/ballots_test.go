@@ -504,3 +504,27 @@ func TestChangedVoteIsNotRedrawn(t *testing.T) {
 		t.Errorf("a change pressed on /phieubau edited the ballot message %d times", n-before)
 	}
 }
+
+// A chair ballot waits for an open deputy ballot to close: a unit elected chair meanwhile
+// would still be a deputy candidate, and could end up both.
+func TestChairWaitsForTheDeputyBallot(t *testing.T) {
+	env := testbot.New(t)
+	env.SetupBloc()
+	deputy := env.Say(env.Admin, "/baucu pho 2h")
+	if !hasUnitButton(deputy, env.Units[0]) {
+		t.Fatalf("the deputy ballot: %q", deputy.Text)
+	}
+	if r := env.Say(env.Admin, "/baucu truong 2h"); !strings.Contains(r.Text, "Cuộc bầu Khối phó đang mở") || strings.Contains(r.Text, "Voted") {
+		t.Fatalf("a chair ballot while the deputy's is open: %q", r.Text)
+	}
+	env.Say(env.Admin, "/lang en")
+	if r := env.Say(env.Admin, "/elect chair 2h"); !strings.Contains(r.Text, "The deputy ballot is still open. Close it (/closevote deputy)") {
+		t.Fatalf("in English: %q", r.Text)
+	}
+	if r := env.Say(env.Admin, "/closevote deputy"); !strings.Contains(r.Text, "Result: bloc deputy") {
+		t.Fatalf("closing the deputy ballot: %q", r.Text)
+	}
+	if chair := env.Say(env.Admin, "/elect chair 2h"); !strings.Contains(chair.Text, "Election of the bloc chair") || !hasUnitButton(chair, env.Units[0]) {
+		t.Fatalf("the chair ballot after the deputy's closed: %q", chair.Text)
+	}
+}

@@ -79,6 +79,10 @@ var ballotMessages = map[string]Msg{
 		VI: "Cuộc bầu Khối trưởng đang mở. Hãy đóng phiếu (/dongphieu) trước: cuộc bầu Khối phó sẽ loại đơn vị vừa trúng cử Khối trưởng.",
 		EN: "The chair ballot is still open. Close it first (/closevote): the deputy ballot leaves out the unit elected chair.",
 	},
+	"ballot.deputy_open": {
+		VI: "Cuộc bầu Khối phó đang mở. Hãy đóng phiếu (/dongphieu pho) trước khi bầu Khối trưởng: nếu không, đơn vị trúng cử Khối trưởng vẫn là ứng viên Khối phó.",
+		EN: "The deputy ballot is still open. Close it (/closevote deputy) before electing the chair: otherwise the unit elected chair would still be a deputy candidate.",
+	},
 	"ballot.too_few": {VI: "Cần ít nhất 2 đơn vị ứng cử. Thêm đơn vị bằng /themdonvi.", EN: "At least 2 candidate units are needed. Add units with /addunit."},
 
 	"ballot.voted": {

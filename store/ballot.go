@@ -246,6 +246,9 @@ if tonumber(redis.call('HGET', SEQ, 'ballot') or '0') + 1 ~= tonumber(id) then r
 local cur = redis.call('HGET', OPEN, pos)
 if cur then return done('err:open:' .. cur) end
 if pos == 'deputy' and redis.call('HGET', OPEN, 'chair') then return done('err:chairopen') end
+-- The other way round too: a chair elected while the deputy ballot is open would still be one
+-- of its candidates, and could end up both.
+if pos == 'chair' and redis.call('HGET', OPEN, 'deputy') then return done('err:deputyopen') end
 local cfg = redis.call('HMGET', BLOC, 'ballot_q', 'ballot_m', 'ballot_self', 'ballot_mode')
 local q, m, self = cfg[1] or '1/2/0', cfg[2] or '1/2/0', (cfg[3] or '1') == '1'
 if mode == '' then mode = cfg[4] or 'secret' end
@@ -292,7 +295,7 @@ type OpenBallotResult struct {
 // OpenBallot opens a ballot for pos in year. mode is "open", "secret" or "" (the bloc's setting,
 // secret by default). deadline may be zero (closed by a manager). It returns BallotOpenError
 // when a ballot for pos is open, domain.ErrChairOpen for a deputy ballot while the chair's is
-// open, domain.ErrNotEnoughUnits with fewer than two candidates.
+// open, domain.ErrDeputyOpen for a chair ballot while the deputy's is, domain.ErrNotEnoughUnits with fewer than two candidates.
 func (s *Store) OpenBallot(ctx context.Context, chatID int64, op Op, pos domain.Position, year int, mode string, deadline time.Time) (OpenBallotResult, error) {
 	if !pos.Valid() {
 		return OpenBallotResult{}, domain.ErrBadPosition
@@ -328,8 +331,11 @@ func (s *Store) OpenBallot(ctx context.Context, chatID int64, op Op, pos domain.
 	if cur, ok := strings.CutPrefix(res.Value, "err:open:"); ok {
 		return OpenBallotResult{}, BallotOpenError{ID: cur}
 	}
-	if res.Value == "err:chairopen" {
+	switch res.Value {
+	case "err:chairopen":
 		return OpenBallotResult{}, domain.ErrChairOpen
+	case "err:deputyopen":
+		return OpenBallotResult{}, domain.ErrDeputyOpen
 	}
 	if err := scriptErr(res.Value); err != nil {
 		return OpenBallotResult{}, err
