@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"thiduabot/bot"
 	"thiduabot/clock"
 	"thiduabot/config"
+	"thiduabot/domain"
 	"thiduabot/metrics"
 	"thiduabot/rkeys"
 	"thiduabot/scheduler"
@@ -61,6 +63,10 @@ func New(cfg config.Config, o Options) (*App, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
+	ballots := ballotDefaults(cfg.Ballots)
+	if !ballots.Quorum.Valid() || !ballots.Majority.Valid() { // config.Validate refuses these first
+		return nil, fmt.Errorf("ballots: quorum %q, majority %q: expected half, two_thirds or all (quorum only)", cfg.Ballots.Quorum, cfg.Ballots.Majority)
+	}
 	a := &App{Config: cfg, Clock: o.Clock, Log: o.Log, Redis: o.Redis}
 	if a.Redis == nil {
 		rdb, err := NewRedis(cfg.Redis)
@@ -75,6 +81,7 @@ func New(cfg config.Config, o Options) (*App, error) {
 	}
 	a.Store = store.New(a.Redis, a.Clock)
 	a.Store.SetWaitReplicas(cfg.Redis.WaitReplicas, cfg.Redis.WaitTimeout)
+	_ = a.Store.SetBallotDefaults(ballots) // valid, checked above
 	if cfg.Redis.ScriptLanes > 0 {
 		a.scripts = store.NewScriptBatcher(a.Redis, cfg.Redis.ScriptLanes, 10*time.Second)
 		a.Store.BatchScripts(a.scripts)
@@ -185,4 +192,15 @@ func (a *App) Close() error {
 		return a.Redis.Close()
 	}
 	return nil
+}
+
+// ballotDefaults are the configured ballot rules (config.Ballots, validated by config) as the
+// store's.
+func ballotDefaults(b config.Ballots) store.BallotSettings {
+	share := map[string]domain.Threshold{
+		"half":       domain.MoreThanHalf,
+		"two_thirds": {Num: 2, Den: 3, AtLeast: true},
+		"all":        {Num: 1, Den: 1, AtLeast: true},
+	}
+	return store.BallotSettings{Quorum: share[b.Quorum], Majority: share[b.Majority], SelfVote: b.AllowSelfVote, Secret: true}
 }

@@ -119,7 +119,9 @@ type Reminders struct {
 	StaleAfter  time.Duration `yaml:"stale_after"`
 }
 
-// Ballots are the default election rules.
+// Ballots are the election rules of a bloc that has not set its own with /ballotrules:
+// quorum (of the units) "half" (more than half), "two_thirds" (at least) or "all"; majority (of
+// the votes cast) "half" or "two_thirds"; whether a unit may vote for itself.
 type Ballots struct {
 	Quorum        string `yaml:"quorum"`
 	Majority      string `yaml:"majority"`
@@ -155,7 +157,7 @@ func Default() Config {
 		Redis:     Redis{URL: "redis://127.0.0.1:6379/0", WaitTimeout: time.Second, ScriptLanes: 4},
 		Limits:    Limits{GroupPerMinute: 20, PrivateInterval: time.Second, GlobalPerSecond: 30, ActionsPerMinute: 30, MaxInput: 4096},
 		Reminders: Reminders{DaysBefore: []int{7, 3, 1}, At: "08:00", HoursBefore: []int{2}, DefaultTime: "17:00", StaleAfter: 6 * time.Hour},
-		Ballots:   Ballots{Quorum: "half", Majority: "half"},
+		Ballots:   Ballots{Quorum: "half", Majority: "half", AllowSelfVote: true},
 		HTTP:      HTTP{Listen: "127.0.0.1:9090"},
 		Log:       Log{Level: "info", Format: "json"},
 	}
@@ -348,14 +350,14 @@ func (c *Config) Validate() error {
 		}
 	}
 	switch c.Ballots.Quorum {
-	case "half", "none", "two_thirds", "all":
+	case "half", "two_thirds", "all":
 	default:
-		bad("ballots.quorum", `"half", "two_thirds", "all" or "none"`, c.Ballots.Quorum)
+		bad("ballots.quorum", `"half", "two_thirds" or "all"`, c.Ballots.Quorum)
 	}
 	switch c.Ballots.Majority {
-	case "half", "plurality", "two_thirds":
+	case "half", "two_thirds":
 	default:
-		bad("ballots.majority", `"half", "two_thirds" or "plurality"`, c.Ballots.Majority)
+		bad("ballots.majority", `"half" or "two_thirds"`, c.Ballots.Majority)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -84,3 +84,32 @@ func FuzzParse(f *testing.F) {
 		_ = c.Validate() // must not panic
 	})
 }
+
+// The ballot rules an operator sets are those a bloc can have: a rule the bot cannot apply is
+// refused by name, not ignored.
+func TestBallotRules(t *testing.T) {
+	for _, tc := range []struct {
+		yaml string
+		bad  string // the setting named in the error; "" when valid
+	}{
+		{"ballots:\n  quorum: two_thirds\n  majority: two_thirds\n  allow_self_vote: false\n", ""},
+		{"ballots:\n  quorum: all\n", ""},
+		{"ballots:\n  quorum: none\n", "ballots.quorum"},
+		{"ballots:\n  majority: plurality\n", "ballots.majority"},
+		{"ballots:\n  majority: all\n", "ballots.majority"},
+	} {
+		path := t.TempDir() + "/c.yaml"
+		if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := Load(path, env(map[string]string{"TELEGRAM_BOT_TOKEN": "1:x"}))
+		switch {
+		case tc.bad == "" && err != nil:
+			t.Errorf("%q: %v", tc.yaml, err)
+		case tc.bad != "" && (err == nil || !strings.Contains(err.Error(), tc.bad)):
+			t.Errorf("%q: error %v does not name %s", tc.yaml, err, tc.bad)
+		case tc.bad == "" && tc.yaml == "ballots:\n  quorum: all\n" && (!c.Ballots.AllowSelfVote || c.Ballots.Majority != "half"):
+			t.Errorf("unset rules keep their defaults: %+v", c.Ballots)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/xuri/excelize/v2"
 
+	"thiduabot/config"
 	"thiduabot/internal/testbot"
 	"thiduabot/telegramsim"
 )
@@ -526,5 +527,46 @@ func TestChairWaitsForTheDeputyBallot(t *testing.T) {
 	}
 	if chair := env.Say(env.Admin, "/elect chair 2h"); !strings.Contains(chair.Text, "Election of the bloc chair") || !hasUnitButton(chair, env.Units[0]) {
 		t.Fatalf("the chair ballot after the deputy's closed: %q", chair.Text)
+	}
+}
+
+// The operator's ballot rules (the config's ballots:) are those of every bloc that has not set
+// its own: printed on its ballots and /ballotrules, and applied when they close. A bloc's own
+// rules still win.
+func TestConfiguredBallotRules(t *testing.T) {
+	env := testbot.New(t, testbot.WithConfig(func(c *config.Config) {
+		c.Ballots = config.Ballots{Quorum: "two_thirds", Majority: "two_thirds", AllowSelfVote: false}
+	}))
+	env.SetupBloc()
+	env.Say(env.Admin, "/lang en")
+	if r := env.Say(env.People[0], "/ballotrules"); !strings.Contains(r.Text, "Valid when at least 2/3 of the units vote (now 5 of 7)") ||
+		!strings.Contains(r.Text, "the most votes and at least 2/3 of the votes cast") || !strings.Contains(r.Text, "may not vote for itself") {
+		t.Fatalf("/ballotrules with the operator's rules:\n%s", r.Text)
+	}
+	ballot := env.Say(env.Admin, "/elect chair 2h")
+	if !strings.Contains(ballot.Text, "at least 2/3 of the units vote (at least 5/7)") || !strings.Contains(ballot.Text, "may not vote for itself") {
+		t.Fatalf("the ballot's rules:\n%s", ballot.Text)
+	}
+	if ans := env.PressAnswer(env.People[2], ballot, unitButton(t, ballot, env.Units[2])); !ans.ShowAlert || !strings.Contains(ans.Text, "may not vote for itself") {
+		t.Fatalf("a self vote: %+v", ans)
+	}
+	// Four of seven units vote: more than half, but not two thirds.
+	for i := 0; i < 4; i++ {
+		env.Press(env.People[i], ballot, unitButton(t, ballot, env.Units[5]))
+	}
+	if r := env.Say(env.Admin, "/closevote chair"); !strings.Contains(r.Text, "Turnout: 4 of 7 units (needed 5) — quorum not met") {
+		t.Fatalf("the result under the operator's quorum:\n%s", r.Text)
+	}
+	// The bloc's own rules win over the operator's.
+	if r := env.Say(env.Admin, "/ballotrules quorum half"); !strings.Contains(r.Text, "more than half of the units vote (now 4 of 7)") ||
+		!strings.Contains(r.Text, "at least 2/3 of the votes cast") {
+		t.Fatalf("a bloc's own quorum:\n%s", r.Text)
+	}
+	ballot = env.Say(env.Admin, "/elect chair 2h")
+	for i := 0; i < 4; i++ {
+		env.Press(env.People[i], ballot, unitButton(t, ballot, env.Units[5]))
+	}
+	if r := env.Say(env.Admin, "/closevote chair"); !strings.Contains(r.Text, env.Units[5]+" is elected bloc chair for 2024") {
+		t.Fatalf("the result under the bloc's quorum:\n%s", r.Text)
 	}
 }

@@ -249,8 +249,9 @@ if pos == 'deputy' and redis.call('HGET', OPEN, 'chair') then return done('err:c
 -- The other way round too: a chair elected while the deputy ballot is open would still be one
 -- of its candidates, and could end up both.
 if pos == 'chair' and redis.call('HGET', OPEN, 'deputy') then return done('err:deputyopen') end
+-- The bloc's rules, or where it has set none the operator's defaults (ARGV[10] to [12]).
 local cfg = redis.call('HMGET', BLOC, 'ballot_q', 'ballot_m', 'ballot_self', 'ballot_mode')
-local q, m, self = cfg[1] or '1/2/0', cfg[2] or '1/2/0', (cfg[3] or '1') == '1'
+local q, m, self = cfg[1] or ARGV[10], cfg[2] or ARGV[11], (cfg[3] or ARGV[12]) == '1'
 if mode == '' then mode = cfg[4] or 'secret' end
 local secret = mode ~= 'open'
 local all = redis.call('HGETALL', UNITS)
@@ -317,7 +318,8 @@ func (s *Store) OpenBallot(ctx context.Context, chatID int64, op Op, pos domain.
 		id := strconv.FormatInt(n+1, 10)
 		res, err = s.RunDurable(ctx, openBallotScript, chatID, op,
 			[]string{ck.Ballot(id), ck.BallotsOpen(), ck.Units(), ck.Ballots(), ck.Counter()},
-			id, string(pos), year, mode, dl, domain.DefaultMaxRounds)
+			id, string(pos), year, mode, dl, domain.DefaultMaxRounds,
+			ruleArg(s.ballotDefaults.Quorum), ruleArg(s.ballotDefaults.Majority), flag(s.ballotDefaults.SelfVote))
 		if err != nil {
 			return OpenBallotResult{}, err
 		}
@@ -914,7 +916,23 @@ func (b BallotSettings) Rules() domain.BallotRules {
 	return domain.BallotRules{Secret: b.Secret, Quorum: b.Quorum, Majority: b.Majority, SelfVote: b.SelfVote, MaxRounds: domain.DefaultMaxRounds}
 }
 
-// LoadBallotSettings reads the bloc's ballot rules (defaults where unset).
+// DefaultBallotSettings are the product's ballot rules: secret, a quorum of more than half of
+// the units, a winner with more than half of the votes cast; a unit may vote for itself.
+var DefaultBallotSettings = BallotSettings{Quorum: domain.MoreThanHalf, Majority: domain.MoreThanHalf, SelfVote: true, Secret: true}
+
+// SetBallotDefaults sets the ballot rules of the blocs that have not set their own (the
+// operator's `ballots:` settings; DefaultBallotSettings until then). Secret is not among them:
+// a ballot is secret unless its bloc or its opener says open. Invalid thresholds are refused.
+func (s *Store) SetBallotDefaults(d BallotSettings) error {
+	if !d.Quorum.Valid() || !d.Majority.Valid() {
+		return domain.ErrBadThreshold
+	}
+	d.Secret = true
+	s.ballotDefaults = d
+	return nil
+}
+
+// LoadBallotSettings reads the bloc's ballot rules (the defaults where unset).
 func (s *Store) LoadBallotSettings(ctx context.Context, chatID int64) (BallotSettings, error) {
 	v, err := s.rdb.HMGet(ctx, rkeys.ForChat(chatID).Bloc(), "ballot_q", "ballot_m", "ballot_self", "ballot_mode").Result()
 	if err != nil {
@@ -926,8 +944,17 @@ func (s *Store) LoadBallotSettings(ctx context.Context, chatID int64) (BallotSet
 		}
 		return def
 	}
-	return BallotSettings{Quorum: parseRule(str(0, "1/2/0")), Majority: parseRule(str(1, "1/2/0")),
-		SelfVote: str(2, "1") == "1", Secret: str(3, "secret") != "open"}, nil
+	d := s.ballotDefaults
+	return BallotSettings{Quorum: parseRule(str(0, ruleArg(d.Quorum))), Majority: parseRule(str(1, ruleArg(d.Majority))),
+		SelfVote: str(2, flag(d.SelfVote)) == "1", Secret: str(3, "secret") != "open"}, nil
+}
+
+// flag is a boolean as the scripts store it.
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
 }
 
 var ballotSettingScript = NewScript(`

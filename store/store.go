@@ -31,11 +31,13 @@ type Store struct {
 	pollCards   cardCache[PollCard]
 	// scripts runs Run's scripts: the client itself, or a ScriptBatcher (batch.go).
 	scripts redis.Scripter
+	// ballotDefaults are the ballot rules of a bloc that has not set its own (ballot.go).
+	ballotDefaults BallotSettings
 }
 
 // New returns a store over a Redis client (standalone, Sentinel or Cluster).
 func New(rdb redis.UniversalClient, clk clock.Clock) *Store {
-	return &Store{rdb: rdb, clk: clk, scripts: rdb}
+	return &Store{rdb: rdb, clk: clk, scripts: rdb, ballotDefaults: DefaultBallotSettings}
 }
 
 // BatchScripts makes Run send the scripts of concurrent changes together, through b
