@@ -353,9 +353,16 @@ func (h *Bloc) history(ctx context.Context, c *bot.Context) error {
 	arg := strings.TrimSpace(c.Update.Args)
 	if arg == "verify" || arg == "kiemtra" {
 		count, _, err := h.store.VerifyAudit(ctx, c.Update.ChatID)
-		if err != nil {
-			c.Reply(c.T("history.broken", "err", err.Error()))
+		var broken *store.AuditBreak
+		switch {
+		case errors.As(err, &broken) && broken.Head:
+			c.Reply(c.T("history.broken_head", "n", broken.Entry))
 			return nil
+		case errors.As(err, &broken):
+			c.Reply(c.T("history.broken", "n", broken.Entry))
+			return nil
+		case err != nil: // Redis's, not the chain's: the runtime answers it as such
+			return err
 		}
 		c.Reply(c.T("history.verified", "n", count))
 		return nil

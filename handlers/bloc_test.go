@@ -1,10 +1,13 @@
 package handlers_test
 
 import (
+	"context"
+	"strconv"
 	"strings"
 	"testing"
 
 	"thiduabot/internal/testbot"
+	"thiduabot/rkeys"
 	"thiduabot/telegramsim"
 )
 
@@ -153,5 +156,35 @@ func TestBadInput(t *testing.T) {
 	m := env.Group.SendAsChat("/lang en")
 	if r := env.ReplyTo(env.Group, m); !strings.Contains(r.Text, "English") {
 		t.Fatalf("anonymous admin: %q", r.Text)
+	}
+}
+
+// /history verify says in the chat's language which entry breaks the chain, and a head that
+// the chain does not reach; it never shows an internal error text.
+func TestHistoryVerifyNamesTheBreak(t *testing.T) {
+	env := testbot.New(t)
+	env.SetupBloc()
+	if r := env.Say(env.Admin, "/lichsu kiemtra"); !strings.Contains(r.Text, "Chuỗi nhật ký toàn vẹn") {
+		t.Fatalf("an intact chain: %q", r.Text)
+	}
+	ctx := context.Background()
+	rdb, ck := env.Redis.Client(t), rkeys.ForChat(env.Group.ID)
+	second, err := rdb.LIndex(ctx, ck.Audit(), 1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb.LSet(ctx, ck.Audit(), 1, strings.Replace(second, "Thuế", "Thue", 1))
+	if r := env.Say(env.Admin, "/lichsu kiemtra"); !strings.Contains(r.Text, "bị hỏng ở mục 2: mục này, hoặc một mục trước nó") || strings.Contains(r.Text, "audit") {
+		t.Fatalf("a changed entry: %q", r.Text)
+	}
+	rdb.LSet(ctx, ck.Audit(), 1, second)
+	env.Say(env.Admin, "/lang en")
+	n, err := rdb.LLen(ctx, ck.Audit()).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb.HSet(ctx, ck.Bloc(), "audit_head", strings.Repeat("0", 40))
+	if r := env.Say(env.Admin, "/history verify"); !strings.Contains(r.Text, "its "+strconv.FormatInt(n, 10)+" entries hold together but do not lead to the head") {
+		t.Fatalf("a head the chain does not reach: %q", r.Text)
 	}
 }

@@ -197,7 +197,14 @@ var coreMessages = map[string]Msg{
 	"history.title":    {VI: "📜 <b>Nhật ký gần đây</b> (mã chuỗi: <code>{head}</code>)", EN: "📜 <b>Recent events</b> (chain head: <code>{head}</code>)"},
 	"history.empty":    {VI: "Chưa có sự kiện nào được ghi nhận.", EN: "Nothing has been recorded yet."},
 	"history.verified": {VI: "✅ Chuỗi nhật ký toàn vẹn ({n} mục).", EN: "✅ The audit chain is intact ({n} entries)."},
-	"history.broken":   {VI: "❗ Chuỗi nhật ký bị lỗi: {err}", EN: "❗ The audit chain is broken: {err}"},
+	"history.broken": {
+		VI: "❗ Chuỗi nhật ký bị hỏng ở mục {n}: mục này, hoặc một mục trước nó, đã bị sửa, xoá hoặc chèn thêm.",
+		EN: "❗ The audit chain is broken at entry {n}: it, or an entry before it, was changed, removed or inserted.",
+	},
+	"history.broken_head": {
+		VI: "❗ Chuỗi nhật ký bị hỏng: {n} mục đầu khớp nhau nhưng không dẫn tới mã cuối khối đã lưu — các mục sau đó đã bị xoá, hoặc mã cuối bị sửa.",
+		EN: "❗ The audit chain is broken: its {n} entries hold together but do not lead to the head the bloc keeps — entries after them were removed, or the head was changed.",
+	},
 	"migrated": {
 		VI: "ℹ️ Nhóm đã được nâng cấp thành siêu nhóm; toàn bộ dữ liệu của khối đã được chuyển sang.",
 		EN: "ℹ️ The group became a supergroup; all of the bloc's data moved with it.",

@@ -191,11 +191,23 @@ func (s *Store) RecentAudit(ctx context.Context, chatID int64, n int) ([]AuditEn
 	return out, nil
 }
 
+// AuditBreak is a chain that does not verify: Entry (from 1) is the first entry that does not
+// match (it, or an entry before it, was changed, removed or inserted; for a report's entry,
+// the report's record too), or, with Head, the chain of Entry entries is whole but does not
+// end at the head the bloc keeps (entries after it were removed, or the head was changed).
+type AuditBreak struct {
+	Entry  int
+	Head   bool
+	reason string
+}
+
+func (e *AuditBreak) Error() string { return e.reason }
+
 // VerifyAudit checks the whole chain: it recomputes each entry's hash from the one before and
 // its body (a report's entry: from the report's record), compares it with what the entry
-// keeps of it, and the last one with the head. It returns the number of entries and the head;
-// an error names the first entry that does not match: it, or an entry before it, was changed,
-// removed or inserted (for a report's entry, the report's record too).
+// keeps of it, and the last one with the head. It returns the number of entries and the head.
+// A chain that does not verify is an *AuditBreak; any other error is Redis's (nothing is known
+// of the chain then).
 func (s *Store) VerifyAudit(ctx context.Context, chatID int64) (int, string, error) {
 	// The chain, the reports and the head are read in one transaction: an entry appended in
 	// between would otherwise look like a broken chain.
@@ -221,16 +233,17 @@ func (s *Store) VerifyAudit(ctx context.Context, chatID int64) (int, string, err
 		}
 		e, err := parseAudit(line, record)
 		if err != nil {
-			return i, prev, fmt.Errorf("audit entry %d: %w", i+1, err)
+			return i, prev, &AuditBreak{Entry: i + 1, reason: fmt.Sprintf("audit entry %d: %v", i+1, err)}
 		}
 		h := chainHash(prev, e.Body)
 		if len(e.Hash) < 8 || !strings.HasPrefix(h, e.Hash) {
-			return i, prev, fmt.Errorf("audit entry %d does not match the chain: it, or an entry before it, was changed, removed or inserted", i+1)
+			return i, prev, &AuditBreak{Entry: i + 1,
+				reason: fmt.Sprintf("audit entry %d does not match the chain: it, or an entry before it, was changed, removed or inserted", i+1)}
 		}
 		prev = h
 	}
 	if head != prev {
-		return len(lines), prev, fmt.Errorf("audit head %s, chain ends at %s", head, prev)
+		return len(lines), prev, &AuditBreak{Entry: len(lines), Head: true, reason: fmt.Sprintf("audit head %s, chain ends at %s", head, prev)}
 	}
 	return len(lines), prev, nil
 }
