@@ -26,6 +26,8 @@ type BlocLoader interface {
 type PromptStore interface {
 	SavePrompt(ctx context.Context, chatID int64, messageID int, kind, data string) error
 	LoadPrompt(ctx context.Context, chatID int64, messageID int) (kind, data string, ok bool, err error)
+	// PromptExpired reports whether the message was a prompt that no longer waits.
+	PromptExpired(ctx context.Context, chatID int64, messageID int) (bool, error)
 }
 
 // OffsetStore keeps the getUpdates offset.
@@ -363,6 +365,18 @@ func (r *Runtime) route(ctx context.Context, c *Context, in *inbound) (HandlerFu
 			if h, found := r.router.prompts[kind]; found {
 				c.PromptData = data
 				return h, "prompt:" + kind
+			}
+		} else if u.Text != "" || u.File != nil {
+			// An answer to a question that no longer waits is told so, not met with silence.
+			expired, err := r.prompts.PromptExpired(ctx, u.ChatID, u.ReplyTo.ID)
+			if err != nil {
+				return func(context.Context, *Context) error { return err }, "prompt"
+			}
+			if expired {
+				return func(_ context.Context, c *Context) error {
+					c.Reply(c.T("prompt.expired"))
+					return nil
+				}, "prompt:expired"
 			}
 		}
 	}

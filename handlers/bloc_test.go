@@ -188,3 +188,37 @@ func TestHistoryVerifyNamesTheBreak(t *testing.T) {
 		t.Fatalf("a head the chain does not reach: %q", r.Text)
 	}
 }
+
+// An answer to a prompt that no longer waits (after store.PromptTTL) is told so, in the chat's
+// language; a reply to another bot message is left alone, as before.
+func TestLateAnswerToAPrompt(t *testing.T) {
+	env := testbot.New(t)
+	env.SetupBloc()
+	ask := env.Say(env.People[0], "/baocao")
+	if !ask.ForceReply {
+		t.Fatalf("no prompt: %q", ask.Text)
+	}
+	ctx := context.Background()
+	rdb, ck := env.Redis.Client(t), rkeys.ForChat(env.Group.ID)
+	// The prompt's wait runs out (its key expires in Redis's own time).
+	if n, err := rdb.Del(ctx, ck.Prompt(ask.ID)).Result(); err != nil || n != 1 {
+		t.Fatalf("the prompt's key: %d %v", n, err)
+	}
+	late := env.People[0].Reply(env.Group, ask, "Tổ chức hội thi tin học #hoi_thi")
+	if r := env.ReplyTo(env.Group, late); !strings.Contains(r.Text, "Câu hỏi này đã hết hạn") {
+		t.Fatalf("a late answer: %q", r.Text)
+	}
+	// A reply to a bot message that was never a prompt gets no answer: the next thing the bot
+	// says answers the command after it.
+	units := env.Say(env.People[1], "/donvi")
+	chat := env.People[1].Reply(env.Group, units, "cảm ơn")
+	next := env.Say(env.People[1], "/donvi")
+	for _, m := range env.Group.BotMessages() {
+		if m.ReplyTo == chat.ID {
+			t.Fatalf("the bot answered a plain reply: %q", m.Text)
+		}
+	}
+	if next.ID == 0 {
+		t.Fatal("no answer to /donvi")
+	}
+}

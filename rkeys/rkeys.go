@@ -61,6 +61,10 @@ func (c Chat) Moved() string { return c.k("moved") }
 // Prompt holds what a ForceReply prompt (bot message id) is waiting for.
 func (c Chat) Prompt(messageID int) string { return c.k("prompt:" + strconv.Itoa(messageID)) }
 
+// PromptAsked marks a bot message that was a ForceReply prompt, longer than the prompt itself
+// waits: a late answer is told the question expired.
+func (c Chat) PromptAsked(messageID int) string { return c.k("asked:" + strconv.Itoa(messageID)) }
+
 // Sub builds a feature's key inside the chat's slot, e.g. Sub("ballot", "3") -> {c:1}:ballot:3.
 func (c Chat) Sub(parts ...string) string {
 	s := string(c)

@@ -12,12 +12,29 @@ import (
 	"thiduabot/rkeys"
 )
 
-// PromptTTL is how long a ForceReply prompt waits for its answer.
-const PromptTTL = 24 * time.Hour
+// PromptTTL is how long a ForceReply prompt waits for its answer; PromptAskedTTL how long the
+// bot remembers that a message was a prompt, to tell a later answer that it expired.
+const (
+	PromptTTL      = 24 * time.Hour
+	PromptAskedTTL = 14 * 24 * time.Hour
+)
 
-// SavePrompt remembers what a prompt message waits for.
+// SavePrompt remembers what a prompt message waits for, and that it was a prompt (one round
+// trip: both keys are the chat's).
 func (s *Store) SavePrompt(ctx context.Context, chatID int64, messageID int, kind, data string) error {
-	return s.rdb.Set(ctx, rkeys.ForChat(chatID).Prompt(messageID), kind+"|"+data, PromptTTL).Err()
+	ck := rkeys.ForChat(chatID)
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, ck.Prompt(messageID), kind+"|"+data, PromptTTL)
+		p.Set(ctx, ck.PromptAsked(messageID), kind, PromptAskedTTL)
+		return nil
+	})
+	return err
+}
+
+// PromptExpired reports whether a bot message was a prompt whose wait is over (PromptTTL).
+func (s *Store) PromptExpired(ctx context.Context, chatID int64, messageID int) (bool, error) {
+	n, err := s.rdb.Exists(ctx, rkeys.ForChat(chatID).PromptAsked(messageID)).Result()
+	return n == 1, err
 }
 
 // LoadPrompt returns what a prompt message waits for.
