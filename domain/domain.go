@@ -40,6 +40,11 @@ var (
 	ErrInvalidArgs    = errors.New("invalid arguments")
 	ErrAlreadyOpen    = errors.New("already open")
 	ErrNotEnoughUnits = errors.New("not enough units")
+	// ErrUnitInBallot: a unit cannot be removed while a ballot is open (its voters and
+	// candidates are fixed at the opening).
+	ErrUnitInBallot = errors.New("a ballot is open")
+	// ErrUnitHasRole: a unit that is this year's chair or deputy cannot be removed.
+	ErrUnitHasRole = errors.New("the unit is this year's chair or deputy")
 )
 
 // Limits on what people may type.
@@ -89,6 +94,9 @@ type Bloc struct {
 	People    map[int64]Person
 	Chairs    map[int]int // year -> unit id
 	Deputies  map[int]int // year -> unit id
+	// Gone are the units removed from the bloc (id -> name): their reports, signatures, roles
+	// and audit entries keep showing their name.
+	Gone map[int]string
 }
 
 // Location is the bloc's time zone (the default one when unset or unknown).
@@ -135,6 +143,18 @@ func (b *Bloc) Unit(id int) (Unit, bool) {
 	return Unit{}, false
 }
 
+// NameOf is a unit's name, a removed unit's too (for what it did before: reports, roles,
+// history); gone says it was removed.
+func (b *Bloc) NameOf(id int) (name string, gone, ok bool) {
+	if u, found := b.Unit(id); found {
+		return u.Name, false, true
+	}
+	if n, found := b.Gone[id]; found {
+		return n, true, true
+	}
+	return "", false, false
+}
+
 // UnitOf returns the unit a person is linked to.
 func (b *Bloc) UnitOf(person int64) (Unit, bool) {
 	if b == nil {
@@ -168,22 +188,24 @@ func (b *Bloc) MembersOf(unitID int) []Person {
 	return ps
 }
 
-// Chair is the chair unit for a year.
+// Chair is the chair unit for a year (a unit removed since then too).
 func (b *Bloc) Chair(year int) (Unit, bool) {
 	id, ok := b.Chairs[year]
 	if !ok {
 		return Unit{}, false
 	}
-	return b.Unit(id)
+	name, _, ok := b.NameOf(id)
+	return Unit{ID: id, Name: name}, ok
 }
 
-// Deputy is the deputy unit for a year.
+// Deputy is the deputy unit for a year (a unit removed since then too).
 func (b *Bloc) Deputy(year int) (Unit, bool) {
 	id, ok := b.Deputies[year]
 	if !ok {
 		return Unit{}, false
 	}
-	return b.Unit(id)
+	name, _, ok := b.NameOf(id)
+	return Unit{ID: id, Name: name}, ok
 }
 
 // IsManager says whether a person may run manager commands: a Telegram administrator of the

@@ -709,8 +709,8 @@ func (h *Achievements) renderPage(ctx context.Context, c *bot.Context, b *domain
 func (h *Achievements) item(c *bot.Context, b *domain.Bloc, cats domain.Categories, a domain.Achievement, budget int) string {
 	lang := c.Lang()
 	unitName := "#" + strconv.Itoa(a.Unit)
-	if u, ok := b.Unit(a.Unit); ok {
-		unitName = u.Name
+	if n, _, ok := b.NameOf(a.Unit); ok { // a removed unit's reports keep its name
+		unitName = n
 	}
 	var labels []string
 	for _, k := range a.Categories {
@@ -912,8 +912,8 @@ func (s achievementSheets) Sheets(ctx context.Context, r export.Request) ([]expo
 	}
 	for i, a := range items {
 		unit := "#" + strconv.Itoa(a.Unit)
-		if u, ok := b.Unit(a.Unit); ok {
-			unit = u.Name
+		if n, _, ok := b.NameOf(a.Unit); ok {
+			unit = n
 		}
 		var labels []string
 		for _, k := range a.Categories {

@@ -22,6 +22,8 @@ type BlocStore interface {
 	AddUnits(ctx context.Context, chatID int64, op store.Op, names []string) (store.AddUnitsResult, error)
 	Link(ctx context.Context, chatID int64, op store.Op, p domain.Person, unitID int, move bool) (store.LinkResult, error)
 	Unlink(ctx context.Context, chatID int64, op store.Op, person int64) (int, error)
+	RenameUnit(ctx context.Context, chatID int64, op store.Op, unitID int, oldName, name string) (string, error)
+	RemoveUnit(ctx context.Context, chatID int64, op store.Op, unitID int, name string, year int) (store.RemoveUnitResult, error)
 	SetLang(ctx context.Context, chatID int64, op store.Op, lang string) error
 	SetTimezone(ctx context.Context, chatID int64, op store.Op, tz string) error
 	RequestJoin(ctx context.Context, chatID int64, op store.Op, p domain.Person, unitID int) (int, bool, error)
@@ -59,6 +61,7 @@ func (h *Bloc) Register(r *bot.Router) {
 	r.Command(bot.CommandInfo{Names: []string{"join", "thamgia"}, MenuKey: "cmd.join", Group: true}, h.join)
 	r.Command(bot.CommandInfo{Names: []string{"assign", "phancong"}, MenuKey: "cmd.assign", Group: true}, h.assign)
 	r.Command(bot.CommandInfo{Names: []string{"leave", "roikhoi"}, MenuKey: "cmd.leave", Group: true}, h.leave)
+	h.registerUnits(r)
 	r.Command(bot.CommandInfo{Names: []string{"lang", "ngonngu"}, MenuKey: "cmd.lang", Group: true}, h.lang)
 	r.Command(bot.CommandInfo{Names: []string{"timezone", "muigio"}, MenuKey: "cmd.timezone", Group: true}, h.timezone)
 	r.Command(bot.CommandInfo{Names: []string{"history", "lichsu"}, MenuKey: "cmd.history", Group: true}, h.history)
@@ -413,8 +416,8 @@ func auditText(c *bot.Context, b *domain.Bloc, e store.AuditEntry) string {
 	unit := func(k string) string {
 		if v, ok := e.Data[k]; ok {
 			id, _ := strconv.Atoi(fmt.Sprint(v))
-			if u, ok := b.Unit(id); ok {
-				return html.EscapeString(u.Name)
+			if n, _, ok := b.NameOf(id); ok {
+				return html.EscapeString(n)
 			}
 		}
 		return ""

@@ -40,6 +40,19 @@ func needBloc(ctx context.Context, c *bot.Context) (*domain.Bloc, error) {
 	return b, err
 }
 
+// needManagerBloc is needBloc then needManager: the bloc, or nil when there is none or the
+// sender may not manage it (they were told).
+func needManagerBloc(ctx context.Context, c *bot.Context) (*domain.Bloc, error) {
+	b, err := needBloc(ctx, c)
+	if b == nil || err != nil {
+		return nil, err
+	}
+	if ok, err := needManager(ctx, c); !ok || err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
 // needManager checks the sender may run manager commands, telling them when not.
 func needManager(ctx context.Context, c *bot.Context) (bool, error) {
 	if c.Update.IsPrivate() {

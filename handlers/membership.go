@@ -197,14 +197,13 @@ func (h *Bloc) assign(ctx context.Context, c *bot.Context) error {
 	if ok, err := needManager(ctx, c); !ok || err != nil {
 		return err
 	}
-	r := c.Update.ReplyTo
 	q := strings.TrimSpace(c.Update.Args)
-	if r == nil || q == "" {
+	if q == "" {
 		c.Reply(c.T("assign.usage"))
 		return nil
 	}
-	if r.FromBot || r.FromID <= 0 || r.FromID == bot.GroupAnonymousBot {
-		c.Reply(c.T("assign.bot"))
+	r, ok := personRepliedTo(c, "assign.usage")
+	if !ok {
 		return nil
 	}
 	u, err := b.FindUnit(q)
@@ -213,6 +212,21 @@ func (h *Bloc) assign(ctx context.Context, c *bot.Context) error {
 		return nil
 	}
 	return h.link(ctx, c, r.From, u, true)
+}
+
+// personRepliedTo is the person whose message a manager's command replies to (/assign,
+// /unassign); without one, or for a bot or a channel, it says so (usage: the command's usage).
+func personRepliedTo(c *bot.Context, usage string) (*bot.MessageRef, bool) {
+	r := c.Update.ReplyTo
+	switch {
+	case r == nil:
+		c.Reply(c.T(usage))
+		return nil, false
+	case r.FromBot || r.FromID <= 0 || r.FromID == bot.GroupAnonymousBot:
+		c.Reply(c.T("assign.bot"))
+		return nil, false
+	}
+	return r, true
 }
 
 // leave: a member unlinks themselves.

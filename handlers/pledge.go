@@ -651,8 +651,8 @@ func (h *Pledge) history(ctx context.Context, c *bot.Context, b *domain.Bloc, ar
 		s.WriteString("\n" + c.T("pledge.history_signed", "n", len(sigs), "total", len(b.Units)))
 		for _, sg := range sigs {
 			name := strconv.Itoa(sg.Unit)
-			if u, ok := b.Unit(sg.Unit); ok {
-				name = u.Name
+			if n, _, ok := b.NameOf(sg.Unit); ok {
+				name = n
 			}
 			s.WriteString("\n" + c.T("pledge.history_sig", "unit", name, "person", raw(personName(sg.Person)),
 				"at", sg.At.In(loc).Format(pledgeTimeLayout)))

@@ -76,16 +76,19 @@ var coreMessages = map[string]Msg{
 	},
 
 	// Command menu descriptions (short).
-	"cmd.help":     {VI: "Hướng dẫn và danh sách lệnh", EN: "What the bot does and its commands"},
-	"cmd.setup":    {VI: "Thiết lập nhóm thành khối thi đua", EN: "Make this group a bloc"},
-	"cmd.addunit":  {VI: "Thêm đơn vị (mỗi dòng một đơn vị)", EN: "Add units (one per line)"},
-	"cmd.units":    {VI: "Danh sách đơn vị và thành viên", EN: "Units and their members"},
-	"cmd.join":     {VI: "Đăng ký đại diện một đơn vị", EN: "Ask to represent a unit"},
-	"cmd.assign":   {VI: "Gán người (trả lời tin nhắn) vào đơn vị", EN: "Link a person (reply) to a unit"},
-	"cmd.leave":    {VI: "Rời đơn vị của mình", EN: "Unlink yourself from your unit"},
-	"cmd.lang":     {VI: "Đổi ngôn ngữ (vi/en)", EN: "Change language (vi/en)"},
-	"cmd.history":  {VI: "Nhật ký hoạt động gần đây", EN: "Recent recorded events"},
-	"cmd.timezone": {VI: "Đổi múi giờ của khối", EN: "Change the bloc's time zone"},
+	"cmd.help":       {VI: "Hướng dẫn và danh sách lệnh", EN: "What the bot does and its commands"},
+	"cmd.setup":      {VI: "Thiết lập nhóm thành khối thi đua", EN: "Make this group a bloc"},
+	"cmd.addunit":    {VI: "Thêm đơn vị (mỗi dòng một đơn vị)", EN: "Add units (one per line)"},
+	"cmd.units":      {VI: "Danh sách đơn vị và thành viên", EN: "Units and their members"},
+	"cmd.join":       {VI: "Đăng ký đại diện một đơn vị", EN: "Ask to represent a unit"},
+	"cmd.assign":     {VI: "Gán người (trả lời tin nhắn) vào đơn vị", EN: "Link a person (reply) to a unit"},
+	"cmd.leave":      {VI: "Rời đơn vị của mình", EN: "Unlink yourself from your unit"},
+	"cmd.renameunit": {VI: "Đổi tên một đơn vị", EN: "Rename a unit"},
+	"cmd.removeunit": {VI: "Xoá một đơn vị khỏi khối", EN: "Remove a unit from the bloc"},
+	"cmd.unassign":   {VI: "Huỷ phân công một người (trả lời tin nhắn)", EN: "Unlink a person (reply) from their unit"},
+	"cmd.lang":       {VI: "Đổi ngôn ngữ (vi/en)", EN: "Change language (vi/en)"},
+	"cmd.history":    {VI: "Nhật ký hoạt động gần đây", EN: "Recent recorded events"},
+	"cmd.timezone":   {VI: "Đổi múi giờ của khối", EN: "Change the bloc's time zone"},
 
 	// Setup.
 	"setup.ask": {
@@ -186,6 +189,55 @@ var coreMessages = map[string]Msg{
 	"assign.same": {VI: "<b>{person}</b> đã đại diện cho <b>{unit}</b> từ trước.", EN: "<b>{person}</b> already represents <b>{unit}</b>."},
 	"leave.done":  {VI: "👋 <b>{person}</b> không còn đại diện cho <b>{unit}</b>.", EN: "👋 <b>{person}</b> no longer represents <b>{unit}</b>."},
 	"leave.none":  {VI: "Bạn chưa đại diện đơn vị nào.", EN: "You don't represent any unit."},
+
+	// Managing units after setup.
+	"unit.ambiguous": {
+		VI: "Có nhiều đơn vị khớp với “{q}”: {list}. Hãy gõ tên đầy đủ hơn.",
+		EN: "Several units match “{q}”: {list}. Type more of the name.",
+	},
+	"unit.rename_usage": {
+		VI: "Cách dùng: <code>/doitendonvi Tên hiện tại = Tên mới</code>, ví dụ <code>/doitendonvi Cục Thuế = Thuế tỉnh Tây Ninh</code>.",
+		EN: "Usage: <code>/renameunit Current name = New name</code>, e.g. <code>/renameunit Cục Thuế = Thuế tỉnh Tây Ninh</code>.",
+	},
+	"unit.rename_taken": {
+		VI: "Đã có đơn vị tên “{name}” (không phân biệt hoa thường, dấu). Hãy chọn tên khác.",
+		EN: "A unit named “{name}” exists already (ignoring case and accents). Choose another name.",
+	},
+	"unit.renamed": {
+		VI: "✏️ Đã đổi tên đơn vị <b>{old}</b> thành <b>{new}</b>. Các cuộc bầu đang mở vẫn ghi tên cũ.",
+		EN: "✏️ Unit <b>{old}</b> is now <b>{new}</b>. Ballots already open keep the old name.",
+	},
+	"unit.remove_usage": {
+		VI: "Cách dùng: <code>/xoadonvi Tên đơn vị</code>. Bot sẽ hỏi lại trước khi xoá.",
+		EN: "Usage: <code>/removeunit Unit name</code>. The bot asks before it removes anything.",
+	},
+	"unit.remove_confirm": {
+		VI: "Xoá đơn vị <b>{unit}</b> khỏi khối?\n• Đơn vị không còn được bầu, bỏ phiếu hay ký giao ước; {n} người đại diện sẽ thôi đại diện.\n• Thành tích, chữ ký và chức danh các năm trước vẫn giữ tên đơn vị.\n• Việc xoá được ghi vào nhật ký và không hoàn tác được (có thể thêm lại bằng /themdonvi).",
+		EN: "Remove the unit <b>{unit}</b> from the bloc?\n• It will no longer be a candidate, vote or sign the pledge; its {n} representative(s) will be unlinked.\n• Its reports, signatures and past roles keep its name.\n• The removal is recorded in the history and cannot be undone (the unit can be added again with /addunit).",
+	},
+	"unit.remove_yes":    {VI: "🗑 Xoá đơn vị", EN: "🗑 Remove the unit"},
+	"unit.remove_no":     {VI: "Giữ lại", EN: "Keep it"},
+	"unit.remove_kept":   {VI: "Đã giữ lại đơn vị.", EN: "The unit was kept."},
+	"unit.remove_gone":   {VI: "Đơn vị này không còn trong khối.", EN: "This unit is no longer in the bloc."},
+	"unit.remove_ballot": {VI: "Đang có cuộc bầu mở: hãy đóng phiếu (/dongphieu) trước khi xoá đơn vị.", EN: "A ballot is open: close it (/closevote) before removing a unit."},
+	"unit.remove_role": {
+		VI: "{unit} đang là Khối trưởng hoặc Khối phó năm nay, nên không thể xoá. Hãy bầu người thay trước.",
+		EN: "{unit} is this year's chair or deputy, so it cannot be removed. Elect a replacement first.",
+	},
+	"unit.removed_answer": {VI: "Đã xoá đơn vị.", EN: "Unit removed."},
+	"unit.removed": {
+		VI: "🗑 Đã xoá đơn vị <b>{unit}</b> ({n} người thôi đại diện). Khối còn {left} đơn vị.",
+		EN: "🗑 The unit <b>{unit}</b> was removed ({n} representative(s) unlinked). The bloc has {left} units.",
+	},
+	"unassign.usage": {
+		VI: "Cách dùng: trả lời tin nhắn của người cần huỷ phân công và gõ <code>/huyphancong</code>.",
+		EN: "Usage: reply to the person's message and type <code>/unassign</code>.",
+	},
+	"unassign.none": {VI: "{person} chưa đại diện đơn vị nào.", EN: "{person} does not represent any unit."},
+	"unassign.done": {
+		VI: "👋 <b>{person}</b> không còn đại diện cho <b>{unit}</b> (quản trị viên huỷ phân công).",
+		EN: "👋 <b>{person}</b> no longer represents <b>{unit}</b> (unassigned by a manager).",
+	},
 
 	// Language.
 	"lang.choose": {VI: "Chọn ngôn ngữ của nhóm:", EN: "Choose the group's language:"},

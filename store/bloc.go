@@ -62,9 +62,13 @@ func (c blocCmds) decode(chatID int64) (*domain.Bloc, error) {
 		People:    map[int64]domain.Person{},
 		Chairs:    map[int]int{},
 		Deputies:  map[int]int{},
+		Gone:      map[int]string{},
 	}
 	for k, v := range h {
-		if y, ok := strings.CutPrefix(k, "chair:"); ok {
+		if id, ok := strings.CutPrefix(k, "gone:"); ok {
+			n, _ := strconv.Atoi(id)
+			b.Gone[n] = v
+		} else if y, ok := strings.CutPrefix(k, "chair:"); ok {
 			yr, _ := strconv.Atoi(y)
 			id, _ := strconv.Atoi(v)
 			b.Chairs[yr] = id
@@ -216,6 +220,95 @@ func (s *Store) AddUnits(ctx context.Context, chatID int64, op Op, names []strin
 	return r, nil
 }
 
+var renameUnitScript = NewScript(`
+if not has_bloc() then return done('err:nobloc') end
+local UNITS, UNAMES = KEYS[5], KEYS[6]
+local id, name, fold, oldfold = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local old = redis.call('HGET', UNITS, id)
+if not old then return done('err:unit') end
+local other = redis.call('HGET', UNAMES, fold)
+if other and other ~= id then return done('err:dupname') end
+if old == name then return done('same|' .. old) end
+redis.call('HSET', UNITS, id, name)
+if redis.call('HGET', UNAMES, oldfold) == id then redis.call('HDEL', UNAMES, oldfold) end
+redis.call('HSET', UNAMES, fold, id)
+audit('unit.rename', {unit = tonumber(id), old = old, new = name})
+return done('ok|' .. old)
+`)
+
+// RenameUnit renames a unit; it returns the name before. oldName is the name the caller saw
+// (its folded form is freed for other units). A name another unit has (ignoring case and
+// diacritics) is refused with domain.ErrDuplicateName.
+func (s *Store) RenameUnit(ctx context.Context, chatID int64, op Op, unitID int, oldName, name string) (string, error) {
+	ck := rkeys.ForChat(chatID)
+	res, err := s.Run(ctx, renameUnitScript, chatID, op, []string{ck.Units(), ck.UnitNames()},
+		unitID, name, domain.Fold(name), domain.Fold(oldName))
+	if err != nil {
+		return "", err
+	}
+	if err := scriptErr(res.Value); err != nil {
+		return "", err
+	}
+	_, before, _ := strings.Cut(res.Value, "|")
+	return before, nil
+}
+
+var removeUnitScript = NewScript(`
+if not has_bloc() then return done('err:nobloc') end
+local UNITS, UNAMES, MEMBERS, OPEN = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local id, fold, year = ARGV[4], ARGV[5], ARGV[6]
+local name = redis.call('HGET', UNITS, id)
+if not name then return done('err:unit') end
+if redis.call('HLEN', OPEN) > 0 then return done('err:inballot') end
+local roles = redis.call('HMGET', BLOC, 'chair:' .. year, 'deputy:' .. year)
+if roles[1] == id or roles[2] == id then return done('err:role') end
+local all, gone = redis.call('HGETALL', MEMBERS), {}
+for i = 1, #all, 2 do
+  if all[i + 1] == id then
+    redis.call('HDEL', MEMBERS, all[i])
+    gone[#gone + 1] = all[i]
+  end
+end
+redis.call('HDEL', UNITS, id)
+if redis.call('HGET', UNAMES, fold) == id then redis.call('HDEL', UNAMES, fold) end
+redis.call('HSET', BLOC, 'gone:' .. id, name)
+audit('unit.remove', {unit = tonumber(id), name = name, members = #gone})
+return done(name .. '\n' .. table.concat(gone, ','))
+`)
+
+// RemoveUnitResult is what removing a unit did.
+type RemoveUnitResult struct {
+	Name     string  // the unit's name
+	Unlinked []int64 // the people who were linked to it
+}
+
+// RemoveUnit removes a unit from the bloc: it is no longer a candidate, a voter or a signer,
+// and its people are unlinked; its reports, signatures and roles of past years stay, under its
+// name (domain.Bloc.Gone). It is refused while a ballot is open (domain.ErrUnitInBallot) and
+// for the chair or deputy of year (domain.ErrUnitHasRole).
+func (s *Store) RemoveUnit(ctx context.Context, chatID int64, op Op, unitID int, name string, year int) (RemoveUnitResult, error) {
+	ck := rkeys.ForChat(chatID)
+	res, err := s.RunDurable(ctx, removeUnitScript, chatID, op, []string{ck.Units(), ck.UnitNames(), ck.Members(), ck.BallotsOpen()},
+		unitID, domain.Fold(name), year)
+	if err != nil {
+		return RemoveUnitResult{}, err
+	}
+	if err := scriptErr(res.Value); err != nil {
+		return RemoveUnitResult{}, err
+	}
+	n, people, _ := strings.Cut(res.Value, "\n")
+	r := RemoveUnitResult{Name: n}
+	for _, p := range strings.Split(people, ",") {
+		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
+			r.Unlinked = append(r.Unlinked, id)
+			if err := s.rdb.SRem(ctx, rkeys.UserBlocs(id), chatID).Err(); err != nil {
+				return r, fmt.Errorf("user index: %w", err)
+			}
+		}
+	}
+	return r, nil
+}
+
 var linkScript = NewScript(`
 if not has_bloc() then return done('err:nobloc') end
 local UNITS, MEMBERS, PEOPLE = KEYS[5], KEYS[6], KEYS[7]
@@ -287,11 +380,15 @@ local MEMBERS = KEYS[5]
 local cur = redis.call('HGET', MEMBERS, ARGV[4])
 if not cur then return done('err:notlinked') end
 redis.call('HDEL', MEMBERS, ARGV[4])
-audit('member.unlink', {person = ARGV[4], unit = tonumber(cur)})
+-- A person leaving, or a manager unlinking them.
+local kind = 'member.unlink'
+if ACTOR ~= ARGV[4] then kind = 'member.unassign' end
+audit(kind, {person = ARGV[4], unit = tonumber(cur)})
 return done(cur)
 `)
 
-// Unlink removes a person's link; it returns the unit they left.
+// Unlink removes a person's link (their own /leave, or a manager's /unassign when op.Actor is
+// someone else); it returns the unit they left.
 func (s *Store) Unlink(ctx context.Context, chatID int64, op Op, person int64) (int, error) {
 	ck := rkeys.ForChat(chatID)
 	res, err := s.RunDurable(ctx, unlinkScript, chatID, op, []string{ck.Members()}, person)

@@ -210,6 +210,8 @@ var errCodes = map[string]error{
 	"open":      domain.ErrAlreadyOpen,
 	"dupname":   domain.ErrDuplicateName,
 	"units":     domain.ErrNotEnoughUnits,
+	"inballot":  domain.ErrUnitInBallot,
+	"role":      domain.ErrUnitHasRole,
 }
 
 // IsUnavailable reports whether err means Redis could not be reached (as opposed to a bug or

@@ -414,3 +414,72 @@ func scriptMicros(tb testing.TB, s *Store) int64 {
 func reportScriptMicros(b *testing.B, s *Store, before int64) {
 	b.ReportMetric(float64(scriptMicros(b, s)-before)/float64(b.N), "redis-µs/op")
 }
+
+// RemoveUnit refuses this year's chair or deputy and any removal while a ballot is open; a
+// removed unit's name stays for what it did (a past year's chair), and its people are
+// unlinked. RenameUnit frees the old name and refuses another unit's.
+func TestRenameAndRemoveUnits(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	setupBloc(t, s)
+	ck := rkeys.ForChat(chat)
+	p := domain.Person{ID: 777, Name: "Người Thống kê"}
+	if _, err := s.Link(ctx, chat, Op{UpdateID: 10, Actor: 777}, p, 6, false); err != nil {
+		t.Fatal(err)
+	}
+	s.rdb.HSet(ctx, ck.Bloc(), "chair:2023", 6, "chair:2024", 2, "deputy:2024", 3)
+	if _, err := s.RemoveUnit(ctx, chat, Op{UpdateID: 11}, 2, tayNinh[1], 2024); !errors.Is(err, domain.ErrUnitHasRole) {
+		t.Fatalf("this year's chair: %v", err)
+	}
+	if _, err := s.RemoveUnit(ctx, chat, Op{UpdateID: 12}, 3, tayNinh[2], 2024); !errors.Is(err, domain.ErrUnitHasRole) {
+		t.Fatalf("this year's deputy: %v", err)
+	}
+	s.rdb.HSet(ctx, ck.BallotsOpen(), "chair", "1")
+	if _, err := s.RemoveUnit(ctx, chat, Op{UpdateID: 13}, 6, tayNinh[5], 2024); !errors.Is(err, domain.ErrUnitInBallot) {
+		t.Fatalf("while a ballot is open: %v", err)
+	}
+	s.rdb.Del(ctx, ck.BallotsOpen())
+	res, err := s.RemoveUnit(ctx, chat, Op{UpdateID: 14}, 6, tayNinh[5], 2024)
+	if err != nil || res.Name != tayNinh[5] || len(res.Unlinked) != 1 || res.Unlinked[0] != 777 {
+		t.Fatalf("remove: %+v %v", res, err)
+	}
+	if again, err := s.RemoveUnit(ctx, chat, Op{UpdateID: 14}, 6, tayNinh[5], 2024); err != nil || again.Name != tayNinh[5] {
+		t.Fatalf("the same update again: %+v %v", again, err)
+	}
+	if _, err := s.RemoveUnit(ctx, chat, Op{UpdateID: 15}, 6, tayNinh[5], 2024); !errors.Is(err, domain.ErrUnknownUnit) {
+		t.Fatalf("removed twice: %v", err)
+	}
+	b, err := s.LoadBloc(ctx, chat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := b.Unit(6); ok || len(b.Units) != len(tayNinh)-1 {
+		t.Fatalf("units after the removal: %+v", b.Units)
+	}
+	if _, ok := b.UnitOf(777); ok {
+		t.Fatal("the removed unit's person is still linked")
+	}
+	if c, ok := b.Chair(2023); !ok || c.Name != tayNinh[5] {
+		t.Fatalf("2023's chair, since removed: %+v %v", c, ok)
+	}
+	if n, gone, ok := b.NameOf(6); !ok || !gone || n != tayNinh[5] {
+		t.Fatalf("NameOf a removed unit: %q %v %v", n, gone, ok)
+	}
+	// Its name is free again.
+	if r, err := s.AddUnits(ctx, chat, Op{UpdateID: 16}, []string{tayNinh[5]}); err != nil || len(r.Added) != 1 {
+		t.Fatalf("adding the name again: %+v %v", r, err)
+	}
+
+	if _, err := s.RenameUnit(ctx, chat, Op{UpdateID: 17}, 1, tayNinh[0], strings.ToLower(tayNinh[2])); !errors.Is(err, domain.ErrDuplicateName) {
+		t.Fatalf("another unit's name: %v", err)
+	}
+	if before, err := s.RenameUnit(ctx, chat, Op{UpdateID: 18}, 1, tayNinh[0], "Thuế tỉnh"); err != nil || before != tayNinh[0] {
+		t.Fatalf("rename: %q %v", before, err)
+	}
+	if r, err := s.AddUnits(ctx, chat, Op{UpdateID: 19}, []string{tayNinh[0]}); err != nil || len(r.Added) != 1 {
+		t.Fatalf("the old name is free: %+v %v", r, err)
+	}
+	if _, _, err := s.VerifyAudit(ctx, chat); err != nil {
+		t.Fatal(err)
+	}
+}

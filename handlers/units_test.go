@@ -1,0 +1,114 @@
+package handlers_test
+
+import (
+	"strings"
+	"testing"
+
+	"thiduabot/internal/testbot"
+	"thiduabot/telegramsim"
+)
+
+// A manager corrects a unit's name, removes a unit (after a confirmation; not while a ballot
+// is open) and unlinks a person who left; the removed unit's reports keep its name, its person
+// can no longer act for it, and the history records each change. Members cannot do any of it.
+func TestManagingUnits(t *testing.T) {
+	env := testbot.New(t)
+	env.SetupBloc()
+	admin, units, people := env.Admin, env.Units, env.People
+
+	// Renaming.
+	if r := env.Say(admin, "/doitendonvi"); !strings.Contains(r.Text, "Cách dùng: <code>/doitendonvi") && !strings.Contains(r.Text, "Cách dùng: /doitendonvi") {
+		t.Fatalf("usage: %q", r.Text)
+	}
+	if r := env.Say(people[1], "/doitendonvi cuc thue = Thuế tỉnh"); !strings.Contains(r.Text, "Chỉ quản trị viên") {
+		t.Fatalf("a member renamed a unit: %q", r.Text)
+	}
+	if r := env.Say(admin, "/doitendonvi cuc thue = Thuế tỉnh Tây Ninh"); !strings.Contains(r.Text, "Đã đổi tên đơn vị "+units[0]+" thành Thuế tỉnh Tây Ninh") {
+		t.Fatalf("rename: %q", r.Text)
+	}
+	if r := env.Say(admin, "/doitendonvi Thuế tỉnh → "+strings.ToUpper(units[2])); !strings.Contains(r.Text, "Đã có đơn vị tên") {
+		t.Fatalf("a name another unit has: %q", r.Text)
+	}
+	if r := env.Say(people[0], "/donvi"); !strings.Contains(r.Text, "Thuế tỉnh Tây Ninh") || strings.Contains(r.Text, units[0]) {
+		t.Fatalf("/donvi after the rename:\n%s", r.Text)
+	}
+
+	// The unit to remove reports first; its report keeps the unit's name afterwards.
+	gone, goner := units[5], people[5]
+	if r := env.Say(goner, "/baocao Tổ chức hội nghị thống kê toàn tỉnh #hoi_thi"); !strings.Contains(r.Text, "Đã ghi nhận thành tích") {
+		t.Fatalf("report: %q", r.Text)
+	}
+
+	// Removing: a confirmation first; refused while a ballot is open.
+	if r := env.Say(people[1], "/xoadonvi thong ke"); !strings.Contains(r.Text, "Chỉ quản trị viên") {
+		t.Fatalf("a member removed a unit: %q", r.Text)
+	}
+	if r := env.Say(admin, "/xoadonvi cuc"); !strings.Contains(r.Text, "Có nhiều đơn vị khớp") {
+		t.Fatalf("an ambiguous name: %q", r.Text)
+	}
+	ballot := env.Say(admin, "/baucu truong 2h")
+	ask := env.Say(admin, "/xoadonvi thong ke")
+	if !strings.Contains(ask.Text, "Xoá đơn vị "+gone+" khỏi khối?") || !strings.Contains(ask.Text, "1 người đại diện") {
+		t.Fatalf("the confirmation: %q", ask.Text)
+	}
+	if ans := env.PressAnswer(people[1], ask, "🗑 Xoá đơn vị"); !ans.ShowAlert || !strings.Contains(ans.Text, "Chỉ quản trị viên") {
+		t.Fatalf("a member pressed remove: %+v", ans)
+	}
+	if ans := env.PressAnswer(admin, ask, "🗑 Xoá đơn vị"); !ans.ShowAlert || !strings.Contains(ans.Text, "Đang có cuộc bầu mở") {
+		t.Fatalf("removing while a ballot is open: %+v", ans)
+	}
+	env.Say(admin, "/dongphieu")
+	_ = ballot
+	keep := env.Say(admin, "/xoadonvi thong ke")
+	if ans := env.Press(admin, keep, "Giữ lại"); !strings.Contains(ans, "Đã giữ lại") {
+		t.Fatalf("keep: %q", ans)
+	}
+	ask = env.Say(admin, "/xoadonvi thong ke")
+	if ans := env.Press(admin, ask, "🗑 Xoá đơn vị"); !strings.Contains(ans, "Đã xoá đơn vị") {
+		t.Fatalf("remove: %q", ans)
+	}
+	env.WaitBot(func(m telegramsim.Message) bool {
+		return m.ID == ask.ID && strings.Contains(m.Text, "Đã xoá đơn vị "+gone+" (1 người thôi đại diện). Khối còn 6 đơn vị.") && len(m.Buttons) == 0
+	})
+	if r := env.Say(people[0], "/donvi"); strings.Contains(r.Text, gone) || !strings.Contains(r.Text, "6 đơn vị") {
+		t.Fatalf("/donvi after the removal:\n%s", r.Text)
+	}
+	if r := env.Say(goner, "/baocao Một thành tích nữa"); !strings.Contains(r.Text, "Bạn chưa đại diện đơn vị nào") {
+		t.Fatalf("the removed unit's person reported: %q", r.Text)
+	}
+	if r := env.Say(people[0], "/thanhtich"); !strings.Contains(r.Text, gone) || !strings.Contains(r.Text, "hội nghị thống kê") {
+		t.Fatalf("the removed unit's report lost its name:\n%s", r.Text)
+	}
+	next := env.Say(admin, "/baucu truong 2h")
+	if hasUnitButton(next, gone) || !strings.Contains(next.Text, "0/6 đơn vị") {
+		t.Fatalf("the removed unit is still on a new ballot:\n%s", next.Text)
+	}
+	env.Say(admin, "/dongphieu")
+
+	// Unassigning a person who left their agency.
+	said := people[1].Send(env.Group, "Tôi chuyển công tác từ tuần sau.")
+	if r := env.ReplyTo(env.Group, people[2].Reply(env.Group, said, "/huyphancong")); !strings.Contains(r.Text, "Chỉ quản trị viên") {
+		t.Fatalf("a member unassigned someone: %q", r.Text)
+	}
+	if r := env.ReplyTo(env.Group, admin.Reply(env.Group, said, "/huyphancong")); !strings.Contains(r.Text, "không còn đại diện cho "+units[1]+" (quản trị viên huỷ phân công)") {
+		t.Fatalf("unassign: %q", r.Text)
+	}
+	if r := env.ReplyTo(env.Group, admin.Reply(env.Group, said, "/huyphancong")); !strings.Contains(r.Text, "chưa đại diện đơn vị nào") {
+		t.Fatalf("unassign twice: %q", r.Text)
+	}
+	if r := env.Say(admin, "/huyphancong"); !strings.Contains(r.Text, "trả lời tin nhắn của người cần huỷ phân công") {
+		t.Fatalf("unassign without a reply: %q", r.Text)
+	}
+
+	// The history records each change, by name.
+	h := env.Say(people[0], "/lichsu 20")
+	for _, want := range []string{"đổi tên đơn vị “" + units[0] + "” thành “Thuế tỉnh Tây Ninh”", "xoá đơn vị “" + gone + "” (1 người thôi đại diện)",
+		"huỷ phân công", units[1]} {
+		if !strings.Contains(h.Text, want) {
+			t.Errorf("/lichsu misses %q:\n%s", want, h.Text)
+		}
+	}
+	if r := env.Say(admin, "/lichsu kiemtra"); !strings.Contains(r.Text, "toàn vẹn") {
+		t.Fatalf("the chain: %q", r.Text)
+	}
+}
