@@ -512,11 +512,14 @@ type ElectArgs struct {
 	// Mode is "secret", "open" or "" (the bloc's default).
 	Mode     string
 	Deadline time.Time // zero: no deadline, closed by a manager
+	// Year is the year the ballot elects for ("for 2025", "năm 2025" or "2025"); 0: the
+	// bloc's current year. A year-end conference elects the next year's chair and deputy.
+	Year int
 }
 
-// ParseElectArgs reads "/elect chair [open|secret] [deadline]" (and the Vietnamese forms:
-// "/baucu truong [congkhai|kin] [hạn]"). The position comes first; the mode may stand before
-// or after it.
+// ParseElectArgs reads "/elect chair [open|secret] [for <year>] [deadline]" (and the
+// Vietnamese forms: "/baucu truong [congkhai|kin] [năm <năm>] [hạn]"). The position comes
+// first; the mode and the year may stand anywhere after it.
 func ParseElectArgs(args string, now time.Time, loc *time.Location) (ElectArgs, error) {
 	var a ElectArgs
 	words := strings.Fields(args)
@@ -554,6 +557,20 @@ func ParseElectArgs(args string, now time.Time, loc *time.Location) (ElectArgs, 
 		if a.Pos == "" {
 			return ElectArgs{}, ErrBadPosition
 		}
+		if a.Year == 0 {
+			f := Fold(w)
+			if (f == "for" || f == "nam") && i+1 < len(words) {
+				if y, ok := electYear(words[i+1]); ok {
+					a.Year = y
+					i++
+					continue
+				}
+			}
+			if y, ok := electYear(w); ok {
+				a.Year = y
+				continue
+			}
+		}
 		rest = append(rest, w)
 	}
 	if a.Pos == "" {
@@ -567,6 +584,15 @@ func ParseElectArgs(args string, now time.Time, loc *time.Location) (ElectArgs, 
 		a.Deadline = at
 	}
 	return a, nil
+}
+
+// electYear reads a year of four digits (2000 to 2199).
+func electYear(w string) (int, bool) {
+	if len(w) != 4 {
+		return 0, false
+	}
+	y, err := strconv.Atoi(w)
+	return y, err == nil && y >= 2000 && y < 2200
 }
 
 func parseMode(w string) string {

@@ -329,10 +329,14 @@ func TestParseElectArgs(t *testing.T) {
 		{"open chair", ElectArgs{Pos: PosChair, Mode: "open"}},
 		{"truong cong khai 05/02 17:00", ElectArgs{Pos: PosChair, Mode: "open", Deadline: time.Date(2024, 2, 5, 17, 0, 0, 0, loc)}},
 		{"phó kín", ElectArgs{Pos: PosDeputy, Mode: "secret"}},
+		{"truong nam 2025 17:00", ElectArgs{Pos: PosChair, Year: 2025, Deadline: time.Date(2024, 1, 31, 17, 0, 0, 0, loc)}},
+		{"chair for 2025", ElectArgs{Pos: PosChair, Year: 2025}},
+		{"pho 2025 congkhai", ElectArgs{Pos: PosDeputy, Year: 2025, Mode: "open"}},
+		{"khối phó năm 2024 2h", ElectArgs{Pos: PosDeputy, Year: 2024, Deadline: now.Add(2 * time.Hour)}},
 	}
 	for _, c := range cases {
 		got, err := ParseElectArgs(c.in, now, loc)
-		if err != nil || got.Pos != c.want.Pos || got.Mode != c.want.Mode || !got.Deadline.Equal(c.want.Deadline) {
+		if err != nil || got.Pos != c.want.Pos || got.Mode != c.want.Mode || got.Year != c.want.Year || !got.Deadline.Equal(c.want.Deadline) {
 			t.Errorf("ParseElectArgs(%q) = %+v, %v; want %+v", c.in, got, err, c.want)
 		}
 	}

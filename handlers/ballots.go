@@ -500,9 +500,17 @@ func (h *Ballots) schedule(ctx context.Context, chat int64, card *store.BallotCa
 	return nil
 }
 
-// open opens a ballot, schedules its deadline and posts it with its candidate buttons.
+// open opens a ballot, schedules its deadline and posts it with its candidate buttons. It
+// elects for the bloc's current year, or the next one when asked (a year-end conference).
 func (h *Ballots) open(ctx context.Context, c *bot.Context, b *domain.Bloc, a domain.ElectArgs) error {
 	year := b.Year(c.Now())
+	if a.Year != 0 {
+		if a.Year != year && a.Year != year+1 {
+			c.Reply(c.T("ballot.year_range", "year", year, "next", year+1))
+			return nil
+		}
+		year = a.Year
+	}
 	res, err := h.store.OpenBallot(ctx, b.ChatID, op(c), a.Pos, year, a.Mode, a.Deadline)
 	var boe store.BallotOpenError
 	switch {

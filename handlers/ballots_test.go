@@ -570,3 +570,38 @@ func TestConfiguredBallotRules(t *testing.T) {
 		t.Fatalf("the result under the bloc's quorum:\n%s", r.Text)
 	}
 }
+
+// A year-end conference elects next year's chair and deputy: the ballot says the year, /units
+// shows the result beside this year's officers, next year's deputy ballot leaves out next
+// year's chair, and a year further off is refused.
+func TestElectingNextYear(t *testing.T) {
+	env := testbot.New(t) // 15/01/2024
+	env.SetupBloc()
+	if r := env.Say(env.Admin, "/baucu truong nam 2026 2h"); !strings.Contains(r.Text, "năm nay (2024) hoặc năm sau (2025)") {
+		t.Fatalf("a year further off: %q", r.Text)
+	}
+	ballot := env.Say(env.Admin, "/baucu truong nam 2025 2h")
+	if !strings.Contains(ballot.Text, "Bầu Khối trưởng năm 2025") {
+		t.Fatalf("next year's ballot: %q", ballot.Text)
+	}
+	for i := 0; i < 5; i++ {
+		env.Press(env.People[i], ballot, unitButton(t, ballot, env.Units[6]))
+	}
+	if r := env.Say(env.Admin, "/dongphieu"); !strings.Contains(r.Text, env.Units[6]) || !strings.Contains(r.Text, "2025") {
+		t.Fatalf("the result: %q", r.Text)
+	}
+	units := env.Say(env.People[0], "/donvi")
+	if !strings.Contains(units.Text, "Năm 2024: Khối trưởng chưa bầu") || !strings.Contains(units.Text, "Năm 2025: Khối trưởng "+env.Units[6]+"; Khối phó chưa bầu") {
+		t.Fatalf("/donvi:\n%s", units.Text)
+	}
+	deputy := env.Say(env.Admin, "/baucu pho nam 2025 2h")
+	if hasUnitButton(deputy, env.Units[6]) || !strings.Contains(deputy.Text, "Bầu Khối phó năm 2025") {
+		t.Fatalf("next year's deputy ballot keeps next year's chair:\n%s", deputy.Text)
+	}
+	// This year's deputy ballot does not leave out next year's chair.
+	env.Say(env.Admin, "/dongphieu")
+	now := env.Say(env.Admin, "/baucu pho 2h")
+	if !hasUnitButton(now, env.Units[6]) || !strings.Contains(now.Text, "năm 2024") {
+		t.Fatalf("this year's deputy ballot:\n%s", now.Text)
+	}
+}

@@ -269,6 +269,19 @@ func (h *Bloc) renderUnits(ctx context.Context, c *bot.Context, b *domain.Bloc) 
 		deputyName = html.EscapeString(deputy.Name)
 	}
 	s.WriteString("\n\n" + c.T("units.leaders", "year", year, "chair", raw(chairName), "deputy", raw(deputyName)))
+	// Next year's, once a year-end conference has elected them.
+	nextChair, hasNextChair := b.Chair(year + 1)
+	nextDeputy, hasNextDeputy := b.Deputy(year + 1)
+	if hasNextChair || hasNextDeputy {
+		chairName, deputyName = c.T("units.unset"), c.T("units.unset")
+		if hasNextChair {
+			chairName = html.EscapeString(nextChair.Name)
+		}
+		if hasNextDeputy {
+			deputyName = html.EscapeString(nextDeputy.Name)
+		}
+		s.WriteString("\n" + c.T("units.leaders", "year", year+1, "chair", raw(chairName), "deputy", raw(deputyName)))
+	}
 	if reqs, err := h.store.PendingJoins(ctx, b.ChatID); err == nil && len(reqs) > 0 {
 		s.WriteString("\n" + c.T("units.pending", "n", len(reqs)))
 	}

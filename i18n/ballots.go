@@ -44,8 +44,8 @@ var ballotMessages = map[string]Msg{
 	"ballot.unit_minutes": {VI: "phút", EN: "min"},
 
 	"ballot.usage": {
-		VI: "Cách dùng: <code>/baucu truong</code> hoặc <code>/baucu pho</code>, có thể thêm <code>congkhai</code> và hạn chót, ví dụ:\n<code>/baucu truong 17:00</code>\n<code>/baucu pho congkhai 2h</code>\n<code>/baucu truong 05/02 17:00</code>",
-		EN: "Usage: <code>/elect chair</code> or <code>/elect deputy</code>, optionally <code>open</code> and a deadline, e.g.:\n<code>/elect chair 17:00</code>\n<code>/elect deputy open 2h</code>\n<code>/elect chair 05/02 17:00</code>",
+		VI: "Cách dùng: <code>/baucu truong</code> hoặc <code>/baucu pho</code>, có thể thêm <code>congkhai</code>, năm được bầu (năm nay hoặc năm sau) và hạn chót, ví dụ:\n<code>/baucu truong 17:00</code>\n<code>/baucu pho congkhai 2h</code>\n<code>/baucu truong nam 2025 05/02 17:00</code>",
+		EN: "Usage: <code>/elect chair</code> or <code>/elect deputy</code>, optionally <code>open</code>, the year it elects for (this year or the next) and a deadline, e.g.:\n<code>/elect chair 17:00</code>\n<code>/elect deputy open 2h</code>\n<code>/elect chair for 2025 05/02 17:00</code>",
 	},
 	"ballot.deadline_bad": {
 		VI: "Không hiểu hạn chót. Ví dụ: <code>2h</code>, <code>30p</code>, <code>17:00</code>, <code>05/02 17:00</code>, <code>05/02/2025</code>.",
@@ -78,6 +78,10 @@ var ballotMessages = map[string]Msg{
 	"ballot.chair_first": {
 		VI: "Cuộc bầu Khối trưởng đang mở. Hãy đóng phiếu (/dongphieu) trước: cuộc bầu Khối phó sẽ loại đơn vị vừa trúng cử Khối trưởng.",
 		EN: "The chair ballot is still open. Close it first (/closevote): the deputy ballot leaves out the unit elected chair.",
+	},
+	"ballot.year_range": {
+		VI: "Chỉ bầu được cho năm nay ({year}) hoặc năm sau ({next}), ví dụ <code>/baucu truong nam {next}</code>.",
+		EN: "A ballot elects for this year ({year}) or the next ({next}), e.g. <code>/elect chair for {next}</code>.",
 	},
 	"ballot.deputy_open": {
 		VI: "Cuộc bầu Khối phó đang mở. Hãy đóng phiếu (/dongphieu pho) trước khi bầu Khối trưởng: nếu không, đơn vị trúng cử Khối trưởng vẫn là ứng viên Khối phó.",
