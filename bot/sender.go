@@ -31,6 +31,10 @@ type Document struct {
 	Name    string
 	Data    []byte
 	Caption string // HTML
+	// FileID sends a file Telegram already has (one a person sent, kept as a report's
+	// evidence) instead of Data; Photo sends it as a photo (sendPhoto), else as a document.
+	FileID string
+	Photo  bool
 }
 
 // Outgoing is a message to send. Text is Telegram HTML in which every piece of user text has
@@ -364,7 +368,22 @@ func (s *Sender) doSend(m *Outgoing) {
 		out = &msg
 	}
 	var err error
-	if m.Document != nil {
+	if d := m.Document; d != nil && d.FileID != "" {
+		method, field := "sendDocument", "document"
+		if d.Photo {
+			method, field = "sendPhoto", "photo"
+		}
+		p := tgbotapi.Params{}
+		p.AddFirstValid("chat_id", m.ChatID)
+		p[field] = d.FileID
+		p.AddNonEmpty("caption", d.Caption)
+		p["parse_mode"] = "HTML"
+		if m.ReplyTo != 0 {
+			p["reply_to_message_id"] = strconv.Itoa(m.ReplyTo)
+			p["allow_sending_without_reply"] = "true"
+		}
+		err = s.retry(method, m.ChatID, m.Bulk, func() error { return s.api.Call(s.ctx, method, p, out) })
+	} else if m.Document != nil {
 		cfg := tgbotapi.NewDocument(m.ChatID, tgbotapi.FileBytes{Name: m.Document.Name, Bytes: m.Document.Data})
 		cfg.Caption = m.Document.Caption
 		cfg.ParseMode = "HTML"

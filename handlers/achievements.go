@@ -36,6 +36,7 @@ type AchievementStore interface {
 	SaveReportDraft(ctx context.Context, privateChat int64, op store.Op, id int, d store.ReportDraft) error
 	LoadReportDraft(ctx context.Context, privateChat int64, id int) (store.ReportDraft, bool, error)
 	DropReportDraft(ctx context.Context, privateChat int64, op store.Op, id int) error
+	Achievement(ctx context.Context, chatID int64, id string) (domain.Achievement, error)
 }
 
 // Achievements handles /report, /achievements, /summary and /categories, and gives the
@@ -81,6 +82,7 @@ const (
 	kindUndoReport = "acu" // id, unit, bloc chat ("" = this chat)
 	kindPickBloc   = "acb" // bloc chat, draft id
 	kindAchPage    = "acp" // unit, period code, page, anchor (base 36 unix ms)
+	kindEvidence   = "ace" // report id: send its evidence
 	promptReport   = "report"
 	achPageSize    = 10
 )
@@ -97,10 +99,12 @@ func (h *Achievements) Register(r *bot.Router) {
 	r.Command(bot.CommandInfo{Names: []string{"achievements", "thanhtich"}, MenuKey: "cmd.achievements", Group: true}, h.achievements)
 	r.Command(bot.CommandInfo{Names: []string{"summary", "tonghop"}, MenuKey: "cmd.summary", Group: true}, h.summary)
 	r.Command(bot.CommandInfo{Names: []string{"categories", "linhvuc"}, MenuKey: "cmd.categories", Group: true}, h.categories)
+	r.Command(bot.CommandInfo{Names: []string{"evidence", "minhchung"}, MenuKey: "cmd.evidence", Group: true}, h.evidence)
 	r.Prompt(promptReport, h.reportReply)
 	r.Callback(kindUndoReport, h.undo)
 	r.Callback(kindPickBloc, h.pickBloc)
 	r.Callback(kindAchPage, h.page)
+	r.Callback(kindEvidence, h.evidenceButton)
 }
 
 // Sheets is the feature's source of export sheets.
@@ -700,10 +704,77 @@ func (h *Achievements) renderPage(ctx context.Context, c *bot.Context, b *domain
 		row = append(row, c.Button(c.T("ach.next"), kindAchPage, strconv.Itoa(unitID), per.Code(), strconv.Itoa(pg+1), a36))
 	}
 	var buttons [][]bot.Button
+	// A button for each report of the page that keeps a file: pressing it sends the file.
+	var files []bot.Button
+	for _, a := range items {
+		if a.Evidence != nil {
+			files = append(files, c.Button("📎 #"+strconv.FormatInt(a.ID, 10), kindEvidence, strconv.FormatInt(a.ID, 10)))
+		}
+	}
+	for len(files) > 0 {
+		n := min(len(files), 5)
+		buttons = append(buttons, files[:n])
+		files = files[n:]
+	}
 	if len(row) > 0 {
-		buttons = [][]bot.Button{row}
+		buttons = append(buttons, row)
 	}
 	return head + body + "\n\n" + hint, buttons, nil
+}
+
+// evidence: /evidence <report id> sends the file a report keeps.
+func (h *Achievements) evidence(ctx context.Context, c *bot.Context) error {
+	b, err := needBloc(ctx, c)
+	if b == nil || err != nil {
+		return err
+	}
+	id := strings.TrimPrefix(strings.TrimSpace(c.Update.Args), "#")
+	if id == "" {
+		c.Reply(c.T("ach.evidence_usage"))
+		return nil
+	}
+	if msg, ok := h.sendEvidence(ctx, c, b, id, c.Update.MessageID); !ok {
+		c.Reply(msg)
+	}
+	return nil
+}
+
+// evidenceButton: the 📎 buttons of /achievements.
+func (h *Achievements) evidenceButton(ctx context.Context, c *bot.Context) error {
+	b, err := c.Bloc(ctx)
+	if errors.Is(err, domain.ErrNoBloc) || len(c.Args) != 1 {
+		c.Answer(ctx, c.T("err.bad_button"), true)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if msg, ok := h.sendEvidence(ctx, c, b, c.Args[0], c.Update.Callback.MessageID); !ok {
+		c.Answer(ctx, msg, true)
+		return nil
+	}
+	c.Answer(ctx, c.T("ach.evidence_sent", "id", c.Args[0]), false)
+	return nil
+}
+
+// sendEvidence sends report id's file into the chat, replying to replyTo; when it cannot, it
+// returns what to tell the person.
+func (h *Achievements) sendEvidence(ctx context.Context, c *bot.Context, b *domain.Bloc, id string, replyTo int) (string, bool) {
+	a, err := h.store.Achievement(ctx, b.ChatID, id)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		return c.T("ach.evidence_none", "id", shortLabel(id, 20)), false
+	case err != nil:
+		h.log.Warn("evidence: load report", "chat", b.ChatID, "id", id, "err", err)
+		return c.T("err.internal"), false
+	case a.Evidence == nil:
+		return c.T("ach.evidence_nofile", "id", a.ID), false
+	}
+	unit, _, _ := b.NameOf(a.Unit)
+	caption := c.T("ach.evidence_caption", "id", a.ID, "unit", unit, "date", a.At.In(b.Location()).Format("02/01/2006"))
+	c.Send(bot.Outgoing{ChatID: c.Update.ChatID, ReplyTo: replyTo,
+		Document: &bot.Document{FileID: a.Evidence.FileID, Photo: a.Evidence.Kind == "photo", Caption: caption}})
+	return "", true
 }
 
 func (h *Achievements) item(c *bot.Context, b *domain.Bloc, cats domain.Categories, a domain.Achievement, budget int) string {

@@ -613,3 +613,51 @@ func TestAchievementsHistoryAndPrivacy(t *testing.T) {
 	rdb.LSet(ctx, ck.Achievements(), int64(id-1), strings.Replace(raw, "70", "90", 1))
 	achMust(t, "/lichsu kiemtra after an edit", env.Say(P[2], "/lichsu kiemtra").Text, "bị hỏng ở mục", "đã bị sửa, xoá hoặc chèn thêm")
 }
+
+// The file a report keeps can be opened: a 📎 button for each report of a /achievements page
+// that has one sends it into the chat (a photo as a photo, a document with its name), and so
+// does /evidence <number>; a report without a file says so.
+func TestEvidenceCanBeOpened(t *testing.T) {
+	env := testbot.New(t)
+	env.SetupBloc()
+	P := env.People
+	photo := P[1].SendPhoto(env.Group, "")
+	env.ReplyTo(env.Group, P[1].Reply(env.Group, photo, "/baocao Hội thi văn nghệ #hoi_thi"))
+	file := P[2].SendDocument(env.Group, "ke-hoach.pdf", []byte("%PDF-1.4 kế hoạch"), "")
+	env.ReplyTo(env.Group, P[2].Reply(env.Group, file, "/baocao Kế hoạch kiểm tra liên ngành"))
+	env.Say(P[3], "/baocao Không có tệp")
+
+	list := env.Say(P[0], "/thanhtich")
+	var clips []string
+	for _, row := range list.Buttons {
+		for _, b := range row {
+			if strings.HasPrefix(b.Text, "📎 #") {
+				clips = append(clips, b.Text)
+			}
+		}
+	}
+	if strings.Join(clips, ",") != "📎 #2,📎 #1" {
+		t.Fatalf("the page's 📎 buttons: %v", list.Buttons)
+	}
+	if ans := env.Press(P[0], list, "📎 #1"); !strings.Contains(ans, "Đã gửi minh chứng của #1") {
+		t.Fatalf("pressing 📎 #1: %q", ans)
+	}
+	sent := env.WaitBot(func(m telegramsim.Message) bool { return m.ReplyTo == list.ID && m.Photo })
+	if sent.PhotoFileID != photo.PhotoFileID || !strings.Contains(sent.Text, "Minh chứng của thành tích #1 — "+env.Units[1]) {
+		t.Fatalf("the photo sent: %+v", sent)
+	}
+	ask := P[0].Send(env.Group, "/minhchung #2")
+	doc := env.WaitBot(func(m telegramsim.Message) bool { return m.ReplyTo == ask.ID })
+	if doc.Document == nil || doc.Document.FileName != "ke-hoach.pdf" || string(doc.Document.Data) != "%PDF-1.4 kế hoạch" {
+		t.Fatalf("the document sent: %+v", doc)
+	}
+	if r := env.Say(P[0], "/minhchung 3"); !strings.Contains(r.Text, "không kèm tệp minh chứng") {
+		t.Fatalf("a report without a file: %q", r.Text)
+	}
+	if r := env.Say(P[0], "/minhchung 99"); !strings.Contains(r.Text, "Không có thành tích #99") {
+		t.Fatalf("no such report: %q", r.Text)
+	}
+	if r := env.Say(P[0], "/minhchung"); !strings.Contains(r.Text, "Cách dùng") {
+		t.Fatalf("usage: %q", r.Text)
+	}
+}

@@ -9,6 +9,7 @@ var achievementMessages = map[string]Msg{
 	"cmd.achievements": {VI: "Xem thành tích [đơn vị] [2024 | q1/2024 | 06/2024]", EN: "Browse achievements [unit] [2024 | q1/2024 | 06/2024]"},
 	"cmd.summary":      {VI: "Tổng hợp thành tích theo đơn vị, lĩnh vực [năm]", EN: "Per-unit, per-category totals [year]"},
 	"cmd.categories":   {VI: "Các lĩnh vực (thẻ) thành tích; thêm lĩnh vực", EN: "Achievement categories (tags); add one"},
+	"cmd.evidence":     {VI: "Xem tệp minh chứng của một thành tích [số]", EN: "Get a report's evidence file [number]"},
 	"cmd.export":       {VI: "Xuất bảng tính Excel của năm [năm]", EN: "Export the year's Excel workbook [year]"},
 
 	// Reporting.
@@ -78,15 +79,23 @@ var achievementMessages = map[string]Msg{
 	"report.chosen": {VI: "Đã chọn {bloc}.", EN: "{bloc} chosen."},
 
 	// Browsing.
-	"ach.title":   {VI: "🏆 <b>Thành tích</b>{filter}", EN: "🏆 <b>Achievements</b>{filter}"},
-	"ach.count":   {VI: "{n} báo cáo · trang {page}/{pages}", EN: "{n} reports · page {page}/{pages}"},
-	"ach.empty":   {VI: "Chưa có thành tích nào được báo cáo{filter}.\nBáo cáo bằng lệnh <code>/baocao nội dung #thẻ</code>.", EN: "No achievements reported{filter} yet.\nReport one with <code>/report what was achieved #tag</code>."},
-	"ach.hint":    {VI: "<i>Lọc: /thanhtich [đơn vị] [2024 | q1/2024 | 06/2024]</i>", EN: "<i>Filter: /achievements [unit] [2024 | q1/2024 | 06/2024]</i>"},
-	"ach.next":    {VI: "Trang sau ▶️", EN: "Next ▶️"},
-	"ach.prev":    {VI: "◀️ Trang trước", EN: "◀️ Previous"},
-	"ach.page":    {VI: "Trang {page}/{pages}", EN: "Page {page}/{pages}"},
-	"ach.by":      {VI: "👤 {name}", EN: "👤 {name}"},
-	"ach.no_unit": {VI: "Không tìm thấy đơn vị “{q}”. Gõ /donvi để xem danh sách đơn vị.", EN: "There is no unit “{q}”. Type /units to see the units."},
+	"ach.title": {VI: "🏆 <b>Thành tích</b>{filter}", EN: "🏆 <b>Achievements</b>{filter}"},
+	"ach.count": {VI: "{n} báo cáo · trang {page}/{pages}", EN: "{n} reports · page {page}/{pages}"},
+	"ach.empty": {VI: "Chưa có thành tích nào được báo cáo{filter}.\nBáo cáo bằng lệnh <code>/baocao nội dung #thẻ</code>.", EN: "No achievements reported{filter} yet.\nReport one with <code>/report what was achieved #tag</code>."},
+	"ach.hint":  {VI: "<i>Lọc: /thanhtich [đơn vị] [2024 | q1/2024 | 06/2024]</i>", EN: "<i>Filter: /achievements [unit] [2024 | q1/2024 | 06/2024]</i>"},
+	"ach.next":  {VI: "Trang sau ▶️", EN: "Next ▶️"},
+	"ach.evidence_usage": {
+		VI: "Cách dùng: <code>/minhchung số</code>, ví dụ <code>/minhchung 12</code> gửi tệp minh chứng của thành tích #12. Trong /thanhtich, bấm nút 📎 của thành tích.",
+		EN: "Usage: <code>/evidence number</code>, e.g. <code>/evidence 12</code> sends the evidence of report #12. In /achievements, press the report's 📎 button.",
+	},
+	"ach.evidence_sent":    {VI: "📎 Đã gửi minh chứng của #{id}.", EN: "📎 Sent the evidence of #{id}."},
+	"ach.evidence_none":    {VI: "Không có thành tích #{id}.", EN: "There is no report #{id}."},
+	"ach.evidence_nofile":  {VI: "Thành tích #{id} không kèm tệp minh chứng.", EN: "Report #{id} has no evidence file."},
+	"ach.evidence_caption": {VI: "📎 Minh chứng của thành tích #{id} — {unit}, {date}", EN: "📎 Evidence of report #{id} — {unit}, {date}"},
+	"ach.prev":             {VI: "◀️ Trang trước", EN: "◀️ Previous"},
+	"ach.page":             {VI: "Trang {page}/{pages}", EN: "Page {page}/{pages}"},
+	"ach.by":               {VI: "👤 {name}", EN: "👤 {name}"},
+	"ach.no_unit":          {VI: "Không tìm thấy đơn vị “{q}”. Gõ /donvi để xem danh sách đơn vị.", EN: "There is no unit “{q}”. Type /units to see the units."},
 	"ach.choose_unit": {
 		VI: "Có nhiều đơn vị khớp với “{q}”. Chọn một đơn vị:",
 		EN: "Several units match “{q}”. Choose one:",
