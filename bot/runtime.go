@@ -25,9 +25,9 @@ type BlocLoader interface {
 // PromptStore remembers what a ForceReply prompt waits for.
 type PromptStore interface {
 	SavePrompt(ctx context.Context, chatID int64, messageID int, kind, data string) error
-	LoadPrompt(ctx context.Context, chatID int64, messageID int) (kind, data string, ok bool, err error)
-	// PromptExpired reports whether the message was a prompt that no longer waits.
-	PromptExpired(ctx context.Context, chatID int64, messageID int) (bool, error)
+	// LoadPrompt returns what a prompt waits for (ok), or that it was one and no longer waits
+	// (expired).
+	LoadPrompt(ctx context.Context, chatID int64, messageID int) (kind, data string, ok, expired bool, err error)
 }
 
 // OffsetStore keeps the getUpdates offset.
@@ -357,7 +357,7 @@ func (r *Runtime) route(ctx context.Context, c *Context, in *inbound) (HandlerFu
 		return nil, ""
 	case u.ReplyTo != nil && u.ReplyTo.FromBot:
 		r.sender.WaitChat(u.ChatID, 2*time.Second)
-		kind, data, ok, err := r.prompts.LoadPrompt(ctx, u.ChatID, u.ReplyTo.ID)
+		kind, data, ok, expired, err := r.prompts.LoadPrompt(ctx, u.ChatID, u.ReplyTo.ID)
 		if err != nil {
 			return func(context.Context, *Context) error { return err }, "prompt"
 		}
@@ -366,18 +366,12 @@ func (r *Runtime) route(ctx context.Context, c *Context, in *inbound) (HandlerFu
 				c.PromptData = data
 				return h, "prompt:" + kind
 			}
-		} else if u.Text != "" || u.File != nil {
+		} else if expired && (u.Text != "" || u.File != nil) {
 			// An answer to a question that no longer waits is told so, not met with silence.
-			expired, err := r.prompts.PromptExpired(ctx, u.ChatID, u.ReplyTo.ID)
-			if err != nil {
-				return func(context.Context, *Context) error { return err }, "prompt"
-			}
-			if expired {
-				return func(_ context.Context, c *Context) error {
-					c.Reply(c.T("prompt.expired"))
-					return nil
-				}, "prompt:expired"
-			}
+			return func(_ context.Context, c *Context) error {
+				c.Reply(c.T("prompt.expired"))
+				return nil
+			}, "prompt:expired"
 		}
 	}
 	if r.router.Text != nil && u.Text != "" {

@@ -769,6 +769,10 @@ func (h *Achievements) sendEvidence(ctx context.Context, c *bot.Context, b *doma
 		return c.T("err.internal"), false
 	case a.Evidence == nil:
 		return c.T("ach.evidence_nofile", "id", a.ID), false
+	case a.Reporter.Name == "" && a.Reporter.Username == "":
+		// The reporter asked the bot to forget them (/forget_me): the report stays, their
+		// file is no longer handed out.
+		return c.T("ach.evidence_withdrawn", "id", a.ID), false
 	}
 	unit, _, _ := b.NameOf(a.Unit)
 	caption := c.T("ach.evidence_caption", "id", a.ID, "unit", unit, "date", a.At.In(b.Location()).Format("02/01/2006"))

@@ -660,4 +660,11 @@ func TestEvidenceCanBeOpened(t *testing.T) {
 	if r := env.Say(P[0], "/minhchung"); !strings.Contains(r.Text, "Cách dùng") {
 		t.Fatalf("usage: %q", r.Text)
 	}
+	// The photo's reporter asks to be forgotten: the report stays, the file is not sent again.
+	ask = env.Say(P[1], "/xoadulieu")
+	env.Press(P[1], ask, "🗑 Xoá dữ liệu của tôi")
+	env.WaitBot(func(m telegramsim.Message) bool { return m.ID == ask.ID && len(m.Buttons) == 0 })
+	if r := env.Say(P[0], "/minhchung 1"); !strings.Contains(r.Text, "đã yêu cầu xoá dữ liệu cá nhân") {
+		t.Fatalf("a forgotten reporter's file: %q", r.Text)
+	}
 }

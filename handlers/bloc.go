@@ -22,8 +22,8 @@ type BlocStore interface {
 	AddUnits(ctx context.Context, chatID int64, op store.Op, names []string) (store.AddUnitsResult, error)
 	Link(ctx context.Context, chatID int64, op store.Op, p domain.Person, unitID int, move bool) (store.LinkResult, error)
 	Unlink(ctx context.Context, chatID int64, op store.Op, person int64) (int, error)
-	RenameUnit(ctx context.Context, chatID int64, op store.Op, unitID int, oldName, name string) (string, error)
-	RemoveUnit(ctx context.Context, chatID int64, op store.Op, unitID int, name string, year int) (store.RemoveUnitResult, error)
+	RenameUnit(ctx context.Context, chatID int64, op store.Op, unitID int, name string) (string, error)
+	RemoveUnit(ctx context.Context, chatID int64, op store.Op, unitID int, year int) (store.RemoveUnitResult, error)
 	SetLang(ctx context.Context, chatID int64, op store.Op, lang string) error
 	SetTimezone(ctx context.Context, chatID int64, op store.Op, tz string) error
 	RequestJoin(ctx context.Context, chatID int64, op store.Op, p domain.Person, unitID int) (int, bool, error)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"thiduabot/internal/testbot"
 	"thiduabot/rkeys"
@@ -203,6 +204,9 @@ func TestLateAnswerToAPrompt(t *testing.T) {
 	// The prompt's wait runs out (its key expires in Redis's own time).
 	if n, err := rdb.Del(ctx, ck.Prompt(ask.ID)).Result(); err != nil || n != 1 {
 		t.Fatalf("the prompt's key: %d %v", n, err)
+	}
+	if ttl, err := rdb.TTL(ctx, ck.PromptAsked(ask.ID)).Result(); err != nil || ttl < 13*24*time.Hour {
+		t.Fatalf("the bot remembers the prompt for %v (%v), want 14 days", ttl, err)
 	}
 	late := env.People[0].Reply(env.Group, ask, "Tổ chức hội thi tin học #hoi_thi")
 	if r := env.ReplyTo(env.Group, late); !strings.Contains(r.Text, "Câu hỏi này đã hết hạn") {

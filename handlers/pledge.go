@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"log/slog"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -731,6 +732,22 @@ func (h *Pledge) Sheets(ctx context.Context, r export.Request) ([]export.Sheet, 
 		} else {
 			rows = append(rows, []any{u.Name, t("pledge.sheet_not_signed"), ""})
 		}
+	}
+	// Signatures of units removed since keep their row, under the unit's name.
+	var gone []int
+	for id := range v.Signatures {
+		if _, ok := b.Unit(id); !ok {
+			gone = append(gone, id)
+		}
+	}
+	sort.Ints(gone)
+	for _, id := range gone {
+		s := v.Signatures[id]
+		name, _, ok := b.NameOf(id)
+		if !ok {
+			name = "#" + strconv.Itoa(id)
+		}
+		rows = append(rows, []any{t("pledge.sheet_removed_unit", "unit", name), html.UnescapeString(personName(s.Person)), at(s.At)})
 	}
 	return []export.Sheet{{
 		Name:    t("pledge.sheet"),

@@ -284,7 +284,7 @@ func waitPrompt(t *testing.T, env *testbot.Env, prompt telegramsim.Message) {
 	t.Helper()
 	deadline := time.Now().Add(testbot.Wait)
 	for {
-		_, _, ok, err := env.App.Store.LoadPrompt(context.Background(), prompt.ChatID, prompt.ID)
+		_, _, ok, _, err := env.App.Store.LoadPrompt(context.Background(), prompt.ChatID, prompt.ID)
 		if err == nil && ok {
 			return
 		}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"html"
 	"strconv"
 	"strings"
 
@@ -83,7 +84,7 @@ func (h *Bloc) renameUnit(ctx context.Context, c *bot.Context) error {
 		h.nameError(c, err, domain.MaxUnitName)
 		return nil
 	}
-	before, err := h.store.RenameUnit(ctx, b.ChatID, op(c), u.ID, u.Name, name)
+	before, err := h.store.RenameUnit(ctx, b.ChatID, op(c), u.ID, name)
 	switch {
 	case errors.Is(err, domain.ErrDuplicateName):
 		c.Reply(c.T("unit.rename_taken", "name", name))
@@ -136,18 +137,16 @@ func (h *Bloc) removeUnitConfirmed(ctx context.Context, c *bot.Context) error {
 		return nil
 	}
 	id, _ := strconv.Atoi(c.Args[0])
-	u, ok := b.Unit(id)
-	if !ok {
-		c.Answer(ctx, c.T("unit.remove_gone"), true)
-		return nil
-	}
-	res, err := h.store.RemoveUnit(ctx, b.ChatID, op(c), u.ID, u.Name, b.Year(c.Now()))
+	// The store decides whether the unit is still there: a redelivered press replays the first
+	// one's result (and finishes what it did after the script).
+	res, err := h.store.RemoveUnit(ctx, b.ChatID, op(c), id, b.Year(c.Now()))
 	switch {
 	case errors.Is(err, domain.ErrUnitInBallot):
 		c.Answer(ctx, c.T("unit.remove_ballot"), true)
 		return nil
 	case errors.Is(err, domain.ErrUnitHasRole):
-		c.Answer(ctx, c.T("unit.remove_role", "unit", u.Name), true)
+		name, _, _ := b.NameOf(id)
+		c.Answer(ctx, html.UnescapeString(c.T("unit.remove_role", "unit", name)), true) // an alert is plain text
 		return nil
 	case errors.Is(err, domain.ErrUnknownUnit):
 		c.Answer(ctx, c.T("unit.remove_gone"), true)
@@ -156,7 +155,16 @@ func (h *Bloc) removeUnitConfirmed(ctx context.Context, c *bot.Context) error {
 		return err
 	}
 	c.Answer(ctx, c.T("unit.removed_answer"), false)
-	c.Edit(c.Update.Callback.MessageID, c.T("unit.removed", "unit", res.Name, "n", len(res.Unlinked), "left", len(b.Units)-1), nil)
+	// It was the last unit not to sign the pledge: with it gone, the pledge is in force.
+	if in := res.PledgeInForce; in != nil && !res.Dup {
+		c.Send(bot.Outgoing{ChatID: c.Update.ChatID, ReplyTo: in.MessageID,
+			Text: c.T("pledge.in_force_removed", "year", in.Year, "n", in.Units, "version", in.Hash, "unit", res.Name)})
+	}
+	left := len(b.Units)
+	if _, ok := b.Unit(id); ok {
+		left-- // b was read before the removal (not on a replay)
+	}
+	c.Edit(c.Update.Callback.MessageID, c.T("unit.removed", "unit", res.Name, "n", len(res.Unlinked), "left", left), nil)
 	return nil
 }
 

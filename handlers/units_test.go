@@ -112,3 +112,45 @@ func TestManagingUnits(t *testing.T) {
 		t.Fatalf("the chain: %q", r.Text)
 	}
 }
+
+// Removing a unit keeps the pledge's count to the units that remain: a removed unit's signature
+// no longer counts, and removing the last unit not to sign puts the pledge in force, announced
+// once. /summary keeps the removed unit's reports under its name, and next year's officers
+// cannot be removed either.
+func TestRemovingUnitsAndThePledge(t *testing.T) {
+	env := testbot.New(t)
+	env.SetupBloc()
+	admin, units, people := env.Admin, env.Units, env.People
+	posted := env.Say(admin, pledgeCommand("/giaouoc new", "Giao ước thi đua năm 2024", []string{"Hoàn thành chỉ tiêu", "Khen thưởng đúng"}))
+	env.Say(people[6], "/baocao Hội nghị tổng kết #hoi_thi")
+	// Units 1 to 6 sign; the seventh never will (it was dissolved).
+	for i := 0; i < 6; i++ {
+		env.Press(people[i], posted, signVI)
+	}
+	// Unit 6, which signed, is removed: the count is of the six that remain.
+	ask := env.Say(admin, "/xoadonvi "+units[5])
+	env.Press(admin, ask, "🗑 Xoá đơn vị")
+	if r := env.Say(people[0], "/giaouoc"); !strings.Contains(r.Text, "Đã ký 5/6") {
+		t.Fatalf("the pledge after removing a signer:\n%s", r.Text)
+	}
+	// Unit 7, the last one not to sign, is removed: the pledge is in force.
+	ask = env.Say(admin, "/xoadonvi "+units[6])
+	env.Press(admin, ask, "🗑 Xoá đơn vị")
+	env.WaitBot(testbot.Containing("Giao ước thi đua năm 2024 chính thức có hiệu lực", "Sau khi xoá đơn vị "+units[6], "5/5"))
+	if n := countBot(env, "chính thức có hiệu lực"); n != 1 {
+		t.Fatalf("the pledge came into force %d times", n)
+	}
+	if r := env.Say(people[0], "/tonghop"); !strings.Contains(r.Text, units[6]) {
+		t.Fatalf("/tonghop lost the removed unit's report:\n%s", r.Text)
+	}
+	// Next year's chair cannot be removed.
+	next := env.Say(admin, "/baucu truong nam 2025 2h")
+	for i := 0; i < 4; i++ {
+		env.Press(people[i], next, unitButton(t, next, units[4]))
+	}
+	env.Say(admin, "/dongphieu")
+	ask = env.Say(admin, "/xoadonvi "+units[4])
+	if ans := env.PressAnswer(admin, ask, "🗑 Xoá đơn vị"); !ans.ShowAlert || !strings.Contains(ans.Text, units[4]+" đang là Khối trưởng hoặc Khối phó năm nay (hoặc năm sau)") {
+		t.Fatalf("removing next year's chair: %+v", ans)
+	}
+}

@@ -8,7 +8,7 @@ var auditMessages = map[string]Msg{
 	"audit.bloc.rename":     {VI: "đổi tên khối thành “{name}”", EN: "bloc renamed to “{name}”"},
 	"audit.bloc.set":        {VI: "đổi cài đặt {field} = {value}", EN: "setting {field} = {value}"},
 	"audit.unit.add":        {VI: "thêm đơn vị", EN: "units added"},
-	"audit.unit.rename":     {VI: "đổi tên đơn vị “{old}” thành “{new}”", EN: "unit “{old}” renamed “{new}”"},
+	"audit.unit.rename":     {VI: "đổi tên đơn vị “{old}” thành “{new}”", EN: "unit “{old}” renamed to “{new}”"},
 	"audit.unit.remove":     {VI: "xoá đơn vị “{name}” ({members} người thôi đại diện)", EN: "unit “{name}” removed ({members} people unlinked)"},
 	"audit.member.unassign": {VI: "huỷ phân công {person} đại diện {unit}", EN: "{person} unassigned from {unit}"},
 	"audit.member.link":     {VI: "{person} đại diện {unit}", EN: "{person} represents {unit}"},

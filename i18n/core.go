@@ -221,8 +221,8 @@ var coreMessages = map[string]Msg{
 	"unit.remove_gone":   {VI: "Đơn vị này không còn trong khối.", EN: "This unit is no longer in the bloc."},
 	"unit.remove_ballot": {VI: "Đang có cuộc bầu mở: hãy đóng phiếu (/dongphieu) trước khi xoá đơn vị.", EN: "A ballot is open: close it (/closevote) before removing a unit."},
 	"unit.remove_role": {
-		VI: "{unit} đang là Khối trưởng hoặc Khối phó năm nay, nên không thể xoá. Hãy bầu người thay trước.",
-		EN: "{unit} is this year's chair or deputy, so it cannot be removed. Elect a replacement first.",
+		VI: "{unit} đang là Khối trưởng hoặc Khối phó năm nay (hoặc năm sau), nên không thể xoá. Hãy bầu đơn vị khác thay trước.",
+		EN: "{unit} is this year's (or next year's) chair or deputy, so it cannot be removed. Elect another unit first.",
 	},
 	"unit.removed_answer": {VI: "Đã xoá đơn vị.", EN: "Unit removed."},
 	"unit.removed": {
@@ -258,7 +258,7 @@ var coreMessages = map[string]Msg{
 		EN: "❗ The audit chain is broken at entry {n}: it, or an entry before it, was changed, removed or inserted.",
 	},
 	"history.broken_head": {
-		VI: "❗ Chuỗi nhật ký bị hỏng: {n} mục đầu khớp nhau nhưng không dẫn tới mã cuối khối đã lưu — các mục sau đó đã bị xoá, hoặc mã cuối bị sửa.",
+		VI: "❗ Chuỗi nhật ký bị hỏng: {n} mục của chuỗi khớp nhau nhưng không dẫn tới mã cuối khối đã lưu — các mục sau đó đã bị xoá, hoặc mã cuối bị sửa.",
 		EN: "❗ The audit chain is broken: its {n} entries hold together but do not lead to the head the bloc keeps — entries after them were removed, or the head was changed.",
 	},
 	"migrated": {

@@ -220,29 +220,41 @@ func (s *Store) AddUnits(ctx context.Context, chatID int64, op Op, names []strin
 	return r, nil
 }
 
-var renameUnitScript = NewScript(`
+// freeNamesLua is free_names(UNAMES, id): the unit's folded names no longer point at it.
+const freeNamesLua = `
+local function free_names(UNAMES, id)
+  local all = redis.call('HGETALL', UNAMES)
+  for i = 1, #all, 2 do
+    if all[i + 1] == id then redis.call('HDEL', UNAMES, all[i]) end
+  end
+end
+`
+
+var renameUnitScript = NewScript(freeNamesLua + `
 if not has_bloc() then return done('err:nobloc') end
 local UNITS, UNAMES = KEYS[5], KEYS[6]
-local id, name, fold, oldfold = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local id, name, fold = ARGV[4], ARGV[5], ARGV[6]
 local old = redis.call('HGET', UNITS, id)
 if not old then return done('err:unit') end
 local other = redis.call('HGET', UNAMES, fold)
 if other and other ~= id then return done('err:dupname') end
 if old == name then return done('same|' .. old) end
 redis.call('HSET', UNITS, id, name)
-if redis.call('HGET', UNAMES, oldfold) == id then redis.call('HDEL', UNAMES, oldfold) end
+-- The unit's former name is free again: every folded name that points at it goes (whatever
+-- the caller saw), then the new one.
+free_names(UNAMES, id)
 redis.call('HSET', UNAMES, fold, id)
 audit('unit.rename', {unit = tonumber(id), old = old, new = name})
 return done('ok|' .. old)
 `)
 
-// RenameUnit renames a unit; it returns the name before. oldName is the name the caller saw
-// (its folded form is freed for other units). A name another unit has (ignoring case and
-// diacritics) is refused with domain.ErrDuplicateName.
-func (s *Store) RenameUnit(ctx context.Context, chatID int64, op Op, unitID int, oldName, name string) (string, error) {
+// RenameUnit renames a unit; it returns the name before, which is free for other units from
+// then on. A name another unit has (ignoring case and diacritics) is refused with
+// domain.ErrDuplicateName.
+func (s *Store) RenameUnit(ctx context.Context, chatID int64, op Op, unitID int, name string) (string, error) {
 	ck := rkeys.ForChat(chatID)
 	res, err := s.Run(ctx, renameUnitScript, chatID, op, []string{ck.Units(), ck.UnitNames()},
-		unitID, name, domain.Fold(name), domain.Fold(oldName))
+		unitID, name, domain.Fold(name))
 	if err != nil {
 		return "", err
 	}
@@ -253,15 +265,24 @@ func (s *Store) RenameUnit(ctx context.Context, chatID int64, op Op, unitID int,
 	return before, nil
 }
 
-var removeUnitScript = NewScript(`
+var removeUnitScript = NewScript(freeNamesLua + `
 if not has_bloc() then return done('err:nobloc') end
-local UNITS, UNAMES, MEMBERS, OPEN = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local id, fold, year = ARGV[4], ARGV[5], ARGV[6]
+local UNITS, UNAMES, MEMBERS, OPEN, REQS = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local PMETA, PSIG, PVER = KEYS[10], KEYS[11], KEYS[12]
+local id, year = ARGV[4], tonumber(ARGV[5])
 local name = redis.call('HGET', UNITS, id)
 if not name then return done('err:unit') end
 if redis.call('HLEN', OPEN) > 0 then return done('err:inballot') end
-local roles = redis.call('HMGET', BLOC, 'chair:' .. year, 'deputy:' .. year)
-if roles[1] == id or roles[2] == id then return done('err:role') end
+-- This year's officers, and next year's once a year-end conference elected them.
+local roles = redis.call('HMGET', BLOC, 'chair:' .. year, 'deputy:' .. year, 'chair:' .. (year + 1), 'deputy:' .. (year + 1))
+for i = 1, 4 do
+  if roles[i] == id then return done('err:role') end
+end
+-- Requests to join it can no longer be granted.
+local reqs = redis.call('HGETALL', REQS)
+for i = 1, #reqs, 2 do
+  if string.match(reqs[i + 1], '^[^|]*|([^|]*)|') == id then redis.call('HDEL', REQS, reqs[i]) end
+end
 local all, gone = redis.call('HGETALL', MEMBERS), {}
 for i = 1, #all, 2 do
   if all[i + 1] == id then
@@ -270,34 +291,77 @@ for i = 1, #all, 2 do
   end
 end
 redis.call('HDEL', UNITS, id)
-if redis.call('HGET', UNAMES, fold) == id then redis.call('HDEL', UNAMES, fold) end
+free_names(UNAMES, id)
 redis.call('HSET', BLOC, 'gone:' .. id, name)
 audit('unit.remove', {unit = tonumber(id), name = name, members = #gone})
-return done(name .. '\n' .. table.concat(gone, ','))
+-- The current pledge counts the units that remain: the unit's signature no longer counts, and
+-- if it was the last unit not to sign, the pledge is now in force.
+local inforce = ''
+local cur = redis.call('HGET', PMETA, 'cur')
+if cur then
+  if redis.call('HEXISTS', PSIG, cur .. ':' .. id) == 1 then redis.call('HINCRBY', PMETA, 'cnt:' .. cur, -1) end
+  local units = redis.call('HKEYS', UNITS)
+  if #units > 0 and redis.call('HEXISTS', PMETA, 'inforce:' .. cur) == 0 then
+    local all = true
+    for _, u in ipairs(units) do
+      if redis.call('HEXISTS', PSIG, cur .. ':' .. u) == 0 then all = false; break end
+    end
+    if all then
+      local year, hash = string.match(redis.call('HGET', PVER, cur) or '', '^([^|]*)|([^|]*)|')
+      redis.call('HSET', PMETA, 'inforce:' .. cur, ARGV[2])
+      audit('pledge.inforce', {year = tonumber(year), version = hash, units = #units})
+      inforce = table.concat({cur, year or '', hash or '', redis.call('HGET', PMETA, 'msg:' .. cur) or '', #units}, '|')
+    end
+  end
+end
+return done(name .. '\n' .. table.concat(gone, ',') .. '\n' .. inforce)
 `)
 
 // RemoveUnitResult is what removing a unit did.
 type RemoveUnitResult struct {
 	Name     string  // the unit's name
 	Unlinked []int64 // the people who were linked to it
+	// PledgeInForce is set when the unit was the last one not to sign the current pledge: with
+	// it gone, every unit has signed, and the pledge is in force from now.
+	PledgeInForce *PledgeInForce
+	Dup           bool
+}
+
+// PledgeInForce is a pledge version that came into force.
+type PledgeInForce struct {
+	Seq, Year, MessageID, Units int
+	Hash                        string
 }
 
 // RemoveUnit removes a unit from the bloc: it is no longer a candidate, a voter or a signer,
-// and its people are unlinked; its reports, signatures and roles of past years stay, under its
-// name (domain.Bloc.Gone). It is refused while a ballot is open (domain.ErrUnitInBallot) and
-// for the chair or deputy of year (domain.ErrUnitHasRole).
-func (s *Store) RemoveUnit(ctx context.Context, chatID int64, op Op, unitID int, name string, year int) (RemoveUnitResult, error) {
-	ck := rkeys.ForChat(chatID)
-	res, err := s.RunDurable(ctx, removeUnitScript, chatID, op, []string{ck.Units(), ck.UnitNames(), ck.Members(), ck.BallotsOpen()},
-		unitID, domain.Fold(name), year)
+// and its people are unlinked, its pending join requests dropped; its reports, signatures and
+// roles of past years stay, under its name (domain.Bloc.Gone). It is refused while a ballot is
+// open (domain.ErrUnitInBallot) and for the chair or deputy of year or the year after
+// (domain.ErrUnitHasRole).
+func (s *Store) RemoveUnit(ctx context.Context, chatID int64, op Op, unitID int, year int) (RemoveUnitResult, error) {
+	ck, pk := rkeys.ForChat(chatID), pledgeKeysOf(chatID)
+	res, err := s.RunDurable(ctx, removeUnitScript, chatID, op,
+		[]string{ck.Units(), ck.UnitNames(), ck.Members(), ck.BallotsOpen(), ck.JoinRequests(), pk.meta, pk.sig, pk.ver}, unitID, year)
 	if err != nil {
 		return RemoveUnitResult{}, err
 	}
 	if err := scriptErr(res.Value); err != nil {
 		return RemoveUnitResult{}, err
 	}
-	n, people, _ := strings.Cut(res.Value, "\n")
-	r := RemoveUnitResult{Name: n}
+	f := strings.SplitN(res.Value, "\n", 3)
+	for len(f) < 3 {
+		f = append(f, "")
+	}
+	n, people := f[0], f[1]
+	r := RemoveUnitResult{Name: n, Dup: res.Dup}
+	if p := strings.Split(f[2], "|"); len(p) == 5 {
+		in := &PledgeInForce{Hash: p[2]}
+		in.Seq, _ = strconv.Atoi(p[0])
+		in.Year, _ = strconv.Atoi(p[1])
+		in.MessageID, _ = strconv.Atoi(p[3])
+		in.Units, _ = strconv.Atoi(p[4])
+		r.PledgeInForce = in
+	}
 	for _, p := range strings.Split(people, ",") {
 		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
 			r.Unlinked = append(r.Unlinked, id)

@@ -31,23 +31,19 @@ func (s *Store) SavePrompt(ctx context.Context, chatID int64, messageID int, kin
 	return err
 }
 
-// PromptExpired reports whether a bot message was a prompt whose wait is over (PromptTTL).
-func (s *Store) PromptExpired(ctx context.Context, chatID int64, messageID int) (bool, error) {
-	n, err := s.rdb.Exists(ctx, rkeys.ForChat(chatID).PromptAsked(messageID)).Result()
-	return n == 1, err
-}
-
-// LoadPrompt returns what a prompt message waits for.
-func (s *Store) LoadPrompt(ctx context.Context, chatID int64, messageID int) (string, string, bool, error) {
-	v, err := s.rdb.Get(ctx, rkeys.ForChat(chatID).Prompt(messageID)).Result()
-	if errors.Is(err, redis.Nil) {
-		return "", "", false, nil
-	}
+// LoadPrompt returns what a prompt message waits for (ok), or, when it no longer waits, that
+// it was a prompt (expired: PromptTTL is over). One round trip: both keys are the chat's.
+func (s *Store) LoadPrompt(ctx context.Context, chatID int64, messageID int) (kind, data string, ok, expired bool, err error) {
+	ck := rkeys.ForChat(chatID)
+	vs, err := s.rdb.MGet(ctx, ck.Prompt(messageID), ck.PromptAsked(messageID)).Result()
 	if err != nil {
-		return "", "", false, err
+		return "", "", false, false, err
 	}
-	kind, data, _ := cutPipe(v)
-	return kind, data, true, nil
+	if v, isStr := vs[0].(string); isStr {
+		kind, data, _ := cutPipe(v)
+		return kind, data, true, false, nil
+	}
+	return "", "", false, vs[1] != nil, nil
 }
 
 func cutPipe(s string) (string, string, bool) {

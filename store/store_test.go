@@ -428,26 +428,41 @@ func TestRenameAndRemoveUnits(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.rdb.HSet(ctx, ck.Bloc(), "chair:2023", 6, "chair:2024", 2, "deputy:2024", 3)
-	if _, err := s.RemoveUnit(ctx, chat, Op{UpdateID: 11}, 2, tayNinh[1], 2024); !errors.Is(err, domain.ErrUnitHasRole) {
+	if _, err := s.RemoveUnit(ctx, chat, Op{UpdateID: 11}, 2, 2024); !errors.Is(err, domain.ErrUnitHasRole) {
 		t.Fatalf("this year's chair: %v", err)
 	}
-	if _, err := s.RemoveUnit(ctx, chat, Op{UpdateID: 12}, 3, tayNinh[2], 2024); !errors.Is(err, domain.ErrUnitHasRole) {
+	if _, err := s.RemoveUnit(ctx, chat, Op{UpdateID: 12}, 3, 2024); !errors.Is(err, domain.ErrUnitHasRole) {
 		t.Fatalf("this year's deputy: %v", err)
 	}
+	s.rdb.HSet(ctx, ck.Bloc(), "deputy:2025", 4)
+	if _, err := s.RemoveUnit(ctx, chat, Op{UpdateID: 20}, 4, 2024); !errors.Is(err, domain.ErrUnitHasRole) {
+		t.Fatalf("next year's deputy: %v", err)
+	}
+	// A request to join the unit to remove, and one to join another.
+	asker, other := domain.Person{ID: 888, Name: "Người xin"}, domain.Person{ID: 889, Name: "Người khác"}
+	if _, _, err := s.RequestJoin(ctx, chat, Op{UpdateID: 21, Actor: 888}, asker, 6); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.RequestJoin(ctx, chat, Op{UpdateID: 22, Actor: 889}, other, 5); err != nil {
+		t.Fatal(err)
+	}
 	s.rdb.HSet(ctx, ck.BallotsOpen(), "chair", "1")
-	if _, err := s.RemoveUnit(ctx, chat, Op{UpdateID: 13}, 6, tayNinh[5], 2024); !errors.Is(err, domain.ErrUnitInBallot) {
+	if _, err := s.RemoveUnit(ctx, chat, Op{UpdateID: 13}, 6, 2024); !errors.Is(err, domain.ErrUnitInBallot) {
 		t.Fatalf("while a ballot is open: %v", err)
 	}
 	s.rdb.Del(ctx, ck.BallotsOpen())
-	res, err := s.RemoveUnit(ctx, chat, Op{UpdateID: 14}, 6, tayNinh[5], 2024)
+	res, err := s.RemoveUnit(ctx, chat, Op{UpdateID: 14}, 6, 2024)
 	if err != nil || res.Name != tayNinh[5] || len(res.Unlinked) != 1 || res.Unlinked[0] != 777 {
 		t.Fatalf("remove: %+v %v", res, err)
 	}
-	if again, err := s.RemoveUnit(ctx, chat, Op{UpdateID: 14}, 6, tayNinh[5], 2024); err != nil || again.Name != tayNinh[5] {
+	if again, err := s.RemoveUnit(ctx, chat, Op{UpdateID: 14}, 6, 2024); err != nil || again.Name != tayNinh[5] {
 		t.Fatalf("the same update again: %+v %v", again, err)
 	}
-	if _, err := s.RemoveUnit(ctx, chat, Op{UpdateID: 15}, 6, tayNinh[5], 2024); !errors.Is(err, domain.ErrUnknownUnit) {
+	if _, err := s.RemoveUnit(ctx, chat, Op{UpdateID: 15}, 6, 2024); !errors.Is(err, domain.ErrUnknownUnit) {
 		t.Fatalf("removed twice: %v", err)
+	}
+	if reqs, err := s.PendingJoins(ctx, chat); err != nil || len(reqs) != 1 || reqs[0].Unit != 5 {
+		t.Fatalf("join requests after the removal: %+v %v", reqs, err)
 	}
 	b, err := s.LoadBloc(ctx, chat)
 	if err != nil {
@@ -470,14 +485,24 @@ func TestRenameAndRemoveUnits(t *testing.T) {
 		t.Fatalf("adding the name again: %+v %v", r, err)
 	}
 
-	if _, err := s.RenameUnit(ctx, chat, Op{UpdateID: 17}, 1, tayNinh[0], strings.ToLower(tayNinh[2])); !errors.Is(err, domain.ErrDuplicateName) {
+	if _, err := s.RenameUnit(ctx, chat, Op{UpdateID: 17}, 1, strings.ToLower(tayNinh[2])); !errors.Is(err, domain.ErrDuplicateName) {
 		t.Fatalf("another unit's name: %v", err)
 	}
-	if before, err := s.RenameUnit(ctx, chat, Op{UpdateID: 18}, 1, tayNinh[0], "Thuế tỉnh"); err != nil || before != tayNinh[0] {
+	if before, err := s.RenameUnit(ctx, chat, Op{UpdateID: 18}, 1, "Thuế tỉnh"); err != nil || before != tayNinh[0] {
 		t.Fatalf("rename: %q %v", before, err)
 	}
 	if r, err := s.AddUnits(ctx, chat, Op{UpdateID: 19}, []string{tayNinh[0]}); err != nil || len(r.Added) != 1 {
 		t.Fatalf("the old name is free: %+v %v", r, err)
+	}
+	// Renamed twice: both earlier names are free, whoever saw which.
+	if _, err := s.RenameUnit(ctx, chat, Op{UpdateID: 23}, 1, "Thuế tỉnh Tây Ninh"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.AddUnits(ctx, chat, Op{UpdateID: 24}, []string{"Thuế tỉnh"}); err != nil || len(r.Added) != 1 {
+		t.Fatalf("the name before is free: %+v %v", r, err)
+	}
+	if names, _ := s.rdb.HGetAll(ctx, ck.UnitNames()).Result(); len(names) != len(tayNinh)-1+3 {
+		t.Fatalf("folded names: %v", names)
 	}
 	if _, _, err := s.VerifyAudit(ctx, chat); err != nil {
 		t.Fatal(err)
