@@ -75,9 +75,68 @@ func (h *Bloc) Register(r *bot.Router) {
 	r.Unknown = h.unknown
 }
 
+// unknown answers a command the bot does not have. In a group, a command typed without
+// @ThiDuaBot may be another bot's (/ban, /warn): it is answered only when it looks like a
+// mistyped one of ours, with that suggestion; in a private chat, or addressed to the bot by
+// name, it is always answered.
 func (h *Bloc) unknown(ctx context.Context, c *bot.Context) error {
-	c.Reply(c.T("err.unknown_command", "cmd", c.Update.Command))
+	cmd := c.Update.Command
+	guess := h.closestCommand(cmd)
+	if !c.Update.IsPrivate() && c.Update.CommandBot == "" && guess == "" {
+		return nil
+	}
+	if guess != "" {
+		c.Reply(c.T("err.unknown_command_guess", "cmd", cmd, "guess", guess))
+		return nil
+	}
+	c.Reply(c.T("err.unknown_command", "cmd", cmd))
 	return nil
+}
+
+// closestCommand is the bot's command nearest to a mistyped one (at most two edits apart, and
+// closer than the others), or "".
+func (h *Bloc) closestCommand(cmd string) string {
+	if h.router == nil || len(cmd) < 3 {
+		return ""
+	}
+	best, bestD, tie := "", 3, false
+	for _, info := range h.router.Commands() {
+		for _, name := range info.Names {
+			d := editDistance(cmd, name)
+			switch {
+			case d < bestD:
+				best, bestD, tie = name, d, false
+			case d == bestD && name != best:
+				tie = true
+			}
+		}
+	}
+	if tie || bestD > 2 || bestD >= len(cmd)/2 {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of two short strings, by bytes (command names are
+// ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func (h *Bloc) help(ctx context.Context, c *bot.Context) error {

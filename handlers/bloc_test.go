@@ -111,7 +111,9 @@ func TestBadInput(t *testing.T) {
 		text string
 		want string
 	}{
-		{p, "/khonglenh", "không biết lệnh /khonglenh"},
+		{p, "/khonglenh@ThiDuaBot", "không biết lệnh /khonglenh"},
+		{p, "/baocoa", "Có phải ý bạn là /baocao?"},
+		{p, "/thamgai", "Có phải ý bạn là /thamgia?"},
 		{p, "/themdonvi Sở Tư pháp", "Chỉ quản trị viên"},
 		{p, "/thamgia Kho bạc", "đã đại diện"},
 		{env.Admin, "/thamgia Bộ Công an", "Không tìm thấy đơn vị"},
@@ -124,6 +126,18 @@ func TestBadInput(t *testing.T) {
 		if r := env.Say(c.who, c.text); !strings.Contains(r.Text, c.want) {
 			t.Errorf("%.40q: reply %q, want it to contain %q", c.text, r.Text, c.want)
 		}
+	}
+	// Another bot's command, typed without its @name, is left to that bot; in a private chat
+	// an unknown command is answered.
+	ban := p.Send(env.Group, "/ban")
+	env.Say(p, "/donvi")
+	for _, m := range env.Group.BotMessages() {
+		if m.ReplyTo == ban.ID {
+			t.Fatalf("the bot answered another bot's command: %q", m.Text)
+		}
+	}
+	if r := env.SayIn(env.Sim.PrivateChat(p), p, "/ban"); !strings.Contains(r.Text, "không biết lệnh /ban") {
+		t.Fatalf("an unknown command in private: %q", r.Text)
 	}
 	// Missing arguments guide instead of failing.
 	r := env.Say(env.Admin, "/themdonvi")

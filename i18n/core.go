@@ -20,6 +20,10 @@ var coreMessages = map[string]Msg{
 		VI: "⌛ Câu hỏi này đã hết hạn (bot chờ câu trả lời trong 24 giờ). Hãy gõ lại lệnh để bắt đầu lại.",
 		EN: "⌛ This question has expired (the bot waits 24 hours for an answer). Type the command again to start over.",
 	},
+	"err.unknown_command_guess": {
+		VI: "Bot không biết lệnh /{cmd}. Có phải ý bạn là /{guess}? Gõ /trogiup để xem các lệnh.",
+		EN: "I don't know the command /{cmd}. Did you mean /{guess}? Type /help to see the commands.",
+	},
 	"err.unknown_command": {
 		VI: "Bot không biết lệnh /{cmd}. Gõ /trogiup để xem các lệnh.",
 		EN: "I don't know the command /{cmd}. Type /help to see the commands.",
