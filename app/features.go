@@ -9,14 +9,17 @@ import (
 // adds its block here.
 func (a *App) wireFeatures() {
 	cfg := a.Config
-	handlers.NewBloc(a.Store, a.Log, cfg.Bot.DefaultLanguage, cfg.Bot.Timezone).Register(a.Router)
+	bloc := handlers.NewBloc(a.Store, a.Log, cfg.Bot.DefaultLanguage, cfg.Bot.Timezone)
+	bloc.Register(a.Router)
 
 	// Features register below, one block each.
 
 	// Pledge (issue 5): /pledge (/giaouoc), /sign (/kyket) and the Sign button. It is also an
-	// export.SheetSource (the "Giao ước" sheet) and has an OnDeadline hook for reminders.
+	// export.SheetSource (the "Giao ước" sheet) and has an OnDeadline hook for reminders. Its
+	// message names the units: a unit renamed or removed redraws it.
 	pledges := handlers.NewPledge(a.Store, a.Log)
 	pledges.Register(a.Router)
+	bloc.OnUnitsChanged = pledges.RedrawCurrent
 
 	// Achievements (issue 3): /report (/baocao), /achievements (/thanhtich), /summary
 	// (/tonghop), /categories (/linhvuc); and /export (/xuat), whose workbook is built from

@@ -40,6 +40,9 @@ type Bloc struct {
 	router      *bot.Router
 	defaultLang string
 	defaultTZ   string
+	// OnUnitsChanged, when set, is told that a unit was renamed or removed, so what shows the
+	// units elsewhere (the pledge's message) is redrawn.
+	OnUnitsChanged func(ctx context.Context, c *bot.Context, chatID int64)
 }
 
 // NewBloc returns the bloc handlers.

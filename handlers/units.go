@@ -96,6 +96,7 @@ func (h *Bloc) renameUnit(ctx context.Context, c *bot.Context) error {
 		return err
 	}
 	c.Reply(c.T("unit.renamed", "old", before, "new", name))
+	h.unitsChanged(ctx, c, b.ChatID)
 	return nil
 }
 
@@ -165,7 +166,14 @@ func (h *Bloc) removeUnitConfirmed(ctx context.Context, c *bot.Context) error {
 		left-- // b was read before the removal (not on a replay)
 	}
 	c.Edit(c.Update.Callback.MessageID, c.T("unit.removed", "unit", res.Name, "n", len(res.Unlinked), "left", left), nil)
+	h.unitsChanged(ctx, c, b.ChatID)
 	return nil
+}
+
+func (h *Bloc) unitsChanged(ctx context.Context, c *bot.Context, chatID int64) {
+	if h.OnUnitsChanged != nil {
+		h.OnUnitsChanged(ctx, c, chatID)
+	}
 }
 
 // removeUnitKept: the confirmation's "keep" button.

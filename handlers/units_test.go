@@ -127,12 +127,22 @@ func TestRemovingUnitsAndThePledge(t *testing.T) {
 	for i := 0; i < 6; i++ {
 		env.Press(people[i], posted, signVI)
 	}
+	env.WaitBot(func(m telegramsim.Message) bool { return m.ID == posted.ID && strings.Contains(m.Text, "Đã ký 6/7") })
 	// Unit 6, which signed, is removed: the count is of the six that remain.
 	ask := env.Say(admin, "/xoadonvi "+units[5])
 	env.Press(admin, ask, "🗑 Xoá đơn vị")
 	if r := env.Say(people[0], "/giaouoc"); !strings.Contains(r.Text, "Đã ký 5/6") {
 		t.Fatalf("the pledge after removing a signer:\n%s", r.Text)
 	}
+	// The posted pledge is redrawn without the unit.
+	env.WaitBot(func(m telegramsim.Message) bool {
+		return m.ID == posted.ID && strings.Contains(m.Text, "Đã ký 5/6") && !strings.Contains(m.Text, units[5])
+	})
+	// A renamed unit is redrawn under its new name.
+	env.Say(admin, "/doitendonvi "+units[0]+" = Thuế tỉnh Tây Ninh")
+	env.WaitBot(func(m telegramsim.Message) bool {
+		return m.ID == posted.ID && strings.Contains(m.Text, "Thuế tỉnh Tây Ninh")
+	})
 	// Unit 7, the last one not to sign, is removed: the pledge is in force.
 	ask = env.Say(admin, "/xoadonvi "+units[6])
 	env.Press(admin, ask, "🗑 Xoá đơn vị")
