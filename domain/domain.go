@@ -6,6 +6,7 @@ package domain
 import (
 	"errors"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -225,11 +226,23 @@ func (b *Bloc) IsManager(person int64, isAdmin bool, now time.Time) bool {
 	return ok && u.ID == chair.ID
 }
 
-// FindUnit resolves what a person typed to one unit: an exact name, or a
-// clear prefix or part of a name, ignoring case and diacritics ("cuc thue" finds "Cục Thuế").
+// FindUnit resolves what a person typed to one unit: an exact name, its number in the list
+// /units shows ("3", "#3"), or a clear prefix or part of a name, ignoring case and diacritics
+// ("cuc thue" finds "Cục Thuế").
 func (b *Bloc) FindUnit(query string) (Unit, error) {
 	q := Fold(query)
 	if q == "" {
+		return Unit{}, ErrUnknownUnit
+	}
+	if n, err := strconv.Atoi(strings.TrimPrefix(q, "#")); err == nil {
+		for _, u := range b.Units {
+			if Fold(u.Name) == q {
+				return u, nil // a unit named by a number keeps its name
+			}
+		}
+		if n >= 1 && n <= len(b.Units) {
+			return b.Units[n-1], nil
+		}
 		return Unit{}, ErrUnknownUnit
 	}
 	var exact, prefix, contains []Unit

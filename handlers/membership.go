@@ -206,9 +206,8 @@ func (h *Bloc) assign(ctx context.Context, c *bot.Context) error {
 	if !ok {
 		return nil
 	}
-	u, err := b.FindUnit(q)
-	if err != nil {
-		c.Reply(c.T("join.unknown_unit", "q", q))
+	u, ok := findUnitOrSay(c, b, q)
+	if !ok {
 		return nil
 	}
 	return h.link(ctx, c, r.From, u, true)

@@ -99,6 +99,13 @@ func TestManagingUnits(t *testing.T) {
 	if r := env.Say(admin, "/huyphancong"); !strings.Contains(r.Text, "trả lời tin nhắn của người cần huỷ phân công") {
 		t.Fatalf("unassign without a reply: %q", r.Text)
 	}
+	// Assigning again, by the unit's number in /donvi (the list has six units now).
+	if r := env.ReplyTo(env.Group, admin.Reply(env.Group, said, "/phancong cuc")); !strings.Contains(r.Text, "Có nhiều đơn vị khớp") {
+		t.Fatalf("an ambiguous assign: %q", r.Text)
+	}
+	if r := env.ReplyTo(env.Group, admin.Reply(env.Group, said, "/phancong 2")); !strings.Contains(r.Text, units[1]) {
+		t.Fatalf("assign by number: %q", r.Text)
+	}
 
 	// The history records each change, by name.
 	h := env.Say(people[0], "/lichsu 20")

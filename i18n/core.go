@@ -182,8 +182,8 @@ var coreMessages = map[string]Msg{
 	"join.sent":     {VI: "Đã gửi yêu cầu, chờ duyệt.", EN: "Request sent; waiting for approval."},
 	"join.no_units": {VI: "Khối chưa có đơn vị nào để tham gia.", EN: "The bloc has no units to join yet."},
 	"assign.usage": {
-		VI: "Cách dùng: trả lời tin nhắn của người cần gán và gõ <code>/phancong Tên đơn vị</code>.",
-		EN: "Usage: reply to the person's message and type <code>/assign Unit name</code>.",
+		VI: "Cách dùng: trả lời tin nhắn của người cần gán và gõ <code>/phancong Tên đơn vị</code> hoặc số thứ tự của đơn vị trong /donvi, ví dụ <code>/phancong 3</code>.",
+		EN: "Usage: reply to the person's message and type <code>/assign Unit name</code>, or the unit's number in /units, e.g. <code>/assign 3</code>.",
 	},
 	"assign.bot": {VI: "Không thể gán bot hoặc kênh vào đơn vị.", EN: "A bot or a channel cannot be linked to a unit."},
 	"assign.moved": {
