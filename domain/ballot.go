@@ -177,6 +177,9 @@ type BallotRules struct {
 // DefaultMaxRounds is how many rounds a ballot may take: the first and two runoffs.
 const DefaultMaxRounds = 3
 
+// MaxRoundsLimit is the most rounds a bloc may allow a ballot (/ballotrules rounds).
+const MaxRoundsLimit = 10
+
 // DefaultBallotRules are the rules PRODUCT.md prints by default: secret, quorum more than half
 // of the units, winner with more than half of the votes cast, self-votes allowed, a runoff
 // among the leaders on a tie or without a majority.

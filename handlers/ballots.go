@@ -903,6 +903,13 @@ func (h *Ballots) rules(ctx context.Context, c *bot.Context) error {
 			c.Reply(c.T("ballot.settings_usage"))
 			return nil
 		}
+	case "rounds", "vong", "sovong":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 1 || n > domain.MaxRoundsLimit {
+			c.Reply(c.T("ballot.settings_bad_rounds", "max", domain.MaxRoundsLimit))
+			return nil
+		}
+		set.MaxRounds = n
 	case "mode", "thethuc", "hinhthuc":
 		switch parse := domain.Fold(value); parse {
 		case "secret", "kin", "bo phieu kin", "phieu kin":

@@ -605,3 +605,29 @@ func TestElectingNextYear(t *testing.T) {
 		t.Fatalf("this year's deputy ballot:\n%s", now.Text)
 	}
 }
+
+// A bloc sets how many rounds a ballot may take: with one, a tie ends the ballot undecided
+// instead of opening a runoff; the ballot prints it; an impossible number is refused.
+func TestBallotRounds(t *testing.T) {
+	env := testbot.New(t)
+	env.SetupBloc()
+	env.Say(env.Admin, "/lang en")
+	if r := env.Say(env.Admin, "/ballotrules rounds 11"); !strings.Contains(r.Text, "from 1 to 10") {
+		t.Fatalf("11 rounds: %q", r.Text)
+	}
+	if r := env.Say(env.Admin, "/ballotrules rounds 1"); !strings.Contains(r.Text, "Ballot rules saved") || !strings.Contains(r.Text, "at most 1 rounds") {
+		t.Fatalf("1 round: %q", r.Text)
+	}
+	ballot := env.Say(env.Admin, "/elect chair 2h")
+	if !strings.Contains(ballot.Text, "at most 1 rounds") {
+		t.Fatalf("the ballot's rules:\n%s", ballot.Text)
+	}
+	// A tie: two units for unit 1, two for unit 2.
+	for i, c := range []int{0, 0, 1, 1} {
+		env.Press(env.People[i+2], ballot, unitButton(t, ballot, env.Units[c]))
+	}
+	r := env.Say(env.Admin, "/closevote")
+	if !strings.Contains(r.Text, "After 1 rounds no unit has a majority") || strings.Contains(r.Text, "Runoff") {
+		t.Fatalf("a runoff after the last round:\n%s", r.Text)
+	}
+}

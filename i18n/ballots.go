@@ -162,9 +162,13 @@ var ballotMessages = map[string]Msg{
 		VI: "⚙️ <b>Quy tắc bầu cử của khối</b> (áp dụng cho các cuộc bầu mở từ nay):\n• Thể thức: {mode}\n• Hợp lệ khi {quorum} số đơn vị bỏ phiếu (hiện cần {need}/{eligible})\n• Trúng cử: nhiều phiếu nhất và {majority} số phiếu bầu\n• Hòa hoặc không đạt đa số: bầu lại giữa các đơn vị dẫn đầu (tối đa {rounds} vòng)\n• {self}",
 		EN: "⚙️ <b>The bloc's ballot rules</b> (for ballots opened from now on):\n• Mode: {mode}\n• Valid when {quorum} of the units vote (now {need} of {eligible})\n• Winner: the most votes and {majority} of the votes cast\n• Tie or no majority: a runoff between the leaders (at most {rounds} rounds)\n• {self}",
 	},
+	"ballot.settings_bad_rounds": {
+		VI: "Số vòng phải từ 1 đến {max}, ví dụ <code>/quytacbau vong 5</code>.",
+		EN: "The rounds must be from 1 to {max}, e.g. <code>/ballotrules rounds 5</code>.",
+	},
 	"ballot.settings_usage": {
-		VI: "Quản trị viên đổi quy tắc:\n<code>/quytacbau tucso 2/3</code> (hơn 2/3; <code>&gt;=2/3</code>: ít nhất 2/3)\n<code>/quytacbau daso &gt;=2/3</code>\n<code>/quytacbau tubau khong</code>\n<code>/quytacbau thethuc congkhai</code>",
-		EN: "A manager changes them:\n<code>/ballotrules quorum 2/3</code> (more than 2/3; <code>&gt;=2/3</code>: at least 2/3)\n<code>/ballotrules majority &gt;=2/3</code>\n<code>/ballotrules self no</code>\n<code>/ballotrules mode open</code>",
+		VI: "Quản trị viên đổi quy tắc:\n<code>/quytacbau tucso 2/3</code> (hơn 2/3; <code>&gt;=2/3</code>: ít nhất 2/3)\n<code>/quytacbau daso &gt;=2/3</code>\n<code>/quytacbau tubau khong</code>\n<code>/quytacbau thethuc congkhai</code>\n<code>/quytacbau vong 5</code> (số vòng tối đa, kể cả bầu lại)",
+		EN: "A manager changes them:\n<code>/ballotrules quorum 2/3</code> (more than 2/3; <code>&gt;=2/3</code>: at least 2/3)\n<code>/ballotrules majority &gt;=2/3</code>\n<code>/ballotrules self no</code>\n<code>/ballotrules mode open</code>\n<code>/ballotrules rounds 5</code> (the most rounds, runoffs included)",
 	},
 	"ballot.settings_bad_share": {
 		VI: "Không hiểu tỷ lệ. Ví dụ: <code>1/2</code> (quá bán), <code>&gt;=2/3</code> (ít nhất 2/3), <code>60%</code>.",

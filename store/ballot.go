@@ -249,9 +249,11 @@ if pos == 'deputy' and redis.call('HGET', OPEN, 'chair') then return done('err:c
 -- The other way round too: a chair elected while the deputy ballot is open would still be one
 -- of its candidates, and could end up both.
 if pos == 'chair' and redis.call('HGET', OPEN, 'deputy') then return done('err:deputyopen') end
--- The bloc's rules, or where it has set none the operator's defaults (ARGV[10] to [12]).
-local cfg = redis.call('HMGET', BLOC, 'ballot_q', 'ballot_m', 'ballot_self', 'ballot_mode')
+-- The bloc's rules, or where it has set none the operator's defaults (ARGV[10] to [12]); the
+-- rounds a ballot may take, the bloc's or the default (ARGV[9]).
+local cfg = redis.call('HMGET', BLOC, 'ballot_q', 'ballot_m', 'ballot_self', 'ballot_mode', 'ballot_r')
 local q, m, self = cfg[1] or ARGV[10], cfg[2] or ARGV[11], (cfg[3] or ARGV[12]) == '1'
+maxr = tonumber(cfg[5] or '') or maxr
 if mode == '' then mode = cfg[4] or 'secret' end
 local secret = mode ~= 'open'
 local all = redis.call('HGETALL', UNITS)
@@ -909,11 +911,18 @@ type BallotSettings struct {
 	Majority domain.Threshold
 	SelfVote bool
 	Secret   bool
+	// MaxRounds is how many rounds a ballot may take (runoffs included) before it ends
+	// undecided: domain.DefaultMaxRounds unless the bloc set it (1 to domain.MaxRoundsLimit).
+	MaxRounds int
 }
 
 // Rules are the settings as domain rules.
 func (b BallotSettings) Rules() domain.BallotRules {
-	return domain.BallotRules{Secret: b.Secret, Quorum: b.Quorum, Majority: b.Majority, SelfVote: b.SelfVote, MaxRounds: domain.DefaultMaxRounds}
+	r := b.MaxRounds
+	if r <= 0 {
+		r = domain.DefaultMaxRounds
+	}
+	return domain.BallotRules{Secret: b.Secret, Quorum: b.Quorum, Majority: b.Majority, SelfVote: b.SelfVote, MaxRounds: r}
 }
 
 // DefaultBallotSettings are the product's ballot rules: secret, a quorum of more than half of
@@ -934,7 +943,7 @@ func (s *Store) SetBallotDefaults(d BallotSettings) error {
 
 // LoadBallotSettings reads the bloc's ballot rules (the defaults where unset).
 func (s *Store) LoadBallotSettings(ctx context.Context, chatID int64) (BallotSettings, error) {
-	v, err := s.rdb.HMGet(ctx, rkeys.ForChat(chatID).Bloc(), "ballot_q", "ballot_m", "ballot_self", "ballot_mode").Result()
+	v, err := s.rdb.HMGet(ctx, rkeys.ForChat(chatID).Bloc(), "ballot_q", "ballot_m", "ballot_self", "ballot_mode", "ballot_r").Result()
 	if err != nil {
 		return BallotSettings{}, fmt.Errorf("ballot settings: %w", err)
 	}
@@ -945,8 +954,12 @@ func (s *Store) LoadBallotSettings(ctx context.Context, chatID int64) (BallotSet
 		return def
 	}
 	d := s.ballotDefaults
+	rounds, _ := strconv.Atoi(str(4, strconv.Itoa(domain.DefaultMaxRounds)))
+	if rounds < 1 || rounds > domain.MaxRoundsLimit {
+		rounds = domain.DefaultMaxRounds
+	}
 	return BallotSettings{Quorum: parseRule(str(0, ruleArg(d.Quorum))), Majority: parseRule(str(1, ruleArg(d.Majority))),
-		SelfVote: str(2, flag(d.SelfVote)) == "1", Secret: str(3, "secret") != "open"}, nil
+		SelfVote: str(2, flag(d.SelfVote)) == "1", Secret: str(3, "secret") != "open", MaxRounds: rounds}, nil
 }
 
 // flag is a boolean as the scripts store it.
@@ -959,8 +972,8 @@ func flag(b bool) string {
 
 var ballotSettingScript = NewScript(`
 if not has_bloc() then return done('err:nobloc') end
-redis.call('HSET', BLOC, 'ballot_q', ARGV[4], 'ballot_m', ARGV[5], 'ballot_self', ARGV[6], 'ballot_mode', ARGV[7])
-audit('ballot.rules', {quorum = ARGV[8], majority = ARGV[9], self = ARGV[6] == '1', mode = ARGV[7]})
+redis.call('HSET', BLOC, 'ballot_q', ARGV[4], 'ballot_m', ARGV[5], 'ballot_self', ARGV[6], 'ballot_mode', ARGV[7], 'ballot_r', ARGV[10])
+audit('ballot.rules', {quorum = ARGV[8], majority = ARGV[9], self = ARGV[6] == '1', mode = ARGV[7], rounds = tonumber(ARGV[10])})
 return done('ok')
 `)
 
@@ -970,6 +983,10 @@ func (s *Store) SaveBallotSettings(ctx context.Context, chatID int64, op Op, b B
 	if !b.Quorum.Valid() || !b.Majority.Valid() {
 		return domain.ErrBadThreshold
 	}
+	rounds := b.Rules().MaxRounds
+	if rounds > domain.MaxRoundsLimit {
+		return domain.ErrInvalidArgs
+	}
 	self, mode := "0", "secret"
 	if b.SelfVote {
 		self = "1"
@@ -978,7 +995,7 @@ func (s *Store) SaveBallotSettings(ctx context.Context, chatID int64, op Op, b B
 		mode = "open"
 	}
 	res, err := s.RunDurable(ctx, ballotSettingScript, chatID, op, nil,
-		ruleArg(b.Quorum), ruleArg(b.Majority), self, mode, b.Quorum.String(), b.Majority.String())
+		ruleArg(b.Quorum), ruleArg(b.Majority), self, mode, b.Quorum.String(), b.Majority.String(), rounds)
 	if err != nil {
 		return err
 	}
