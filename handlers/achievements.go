@@ -97,7 +97,7 @@ func (h *Achievements) Register(r *bot.Router) {
 		})
 	}
 	r.Command(bot.CommandInfo{Names: []string{"achievements", "thanhtich"}, MenuKey: "cmd.achievements", Group: true}, h.achievements)
-	r.Command(bot.CommandInfo{Names: []string{"summary", "tonghop"}, MenuKey: "cmd.summary", Group: true}, h.summary)
+	r.Command(bot.CommandInfo{Names: []string{"summary", "tonghop"}, MenuKey: "cmd.summary", Group: true, Private: true}, h.summary)
 	r.Command(bot.CommandInfo{Names: []string{"categories", "linhvuc"}, MenuKey: "cmd.categories", Group: true}, h.categories)
 	r.Command(bot.CommandInfo{Names: []string{"evidence", "minhchung"}, MenuKey: "cmd.evidence", Group: true}, h.evidence)
 	r.Prompt(promptReport, h.reportReply)
@@ -838,7 +838,7 @@ func achYearArg(c *bot.Context, b *domain.Bloc, arg string) (int, bool) {
 
 // summary: /summary [year] — per unit, per category, readable on a phone.
 func (h *Achievements) summary(ctx context.Context, c *bot.Context) error {
-	b, err := needBloc(ctx, c)
+	b, err := needBlocAnywhere(ctx, c, h.store)
 	if b == nil || err != nil {
 		return err
 	}

@@ -29,6 +29,8 @@ type BlocStore interface {
 	RequestJoin(ctx context.Context, chatID int64, op store.Op, p domain.Person, unitID int) (int, bool, error)
 	ResolveJoin(ctx context.Context, chatID int64, op store.Op, reqID int, approve bool) (store.JoinRequest, bool, error)
 	PendingJoins(ctx context.Context, chatID int64) ([]store.JoinRequest, error)
+	BlocsOf(ctx context.Context, person int64) ([]int64, error)
+	LoadBloc(ctx context.Context, chatID int64) (*domain.Bloc, error)
 	RecentAudit(ctx context.Context, chatID int64, n int) ([]store.AuditEntry, error)
 	VerifyAudit(ctx context.Context, chatID int64) (int, string, error)
 }
@@ -60,7 +62,7 @@ func (h *Bloc) Register(r *bot.Router) {
 	r.Command(bot.CommandInfo{Names: []string{"start"}}, h.help)
 	r.Command(bot.CommandInfo{Names: []string{"setup", "thietlap"}, MenuKey: "cmd.setup", Group: true}, h.setup)
 	r.Command(bot.CommandInfo{Names: []string{"addunit", "themdonvi"}, MenuKey: "cmd.addunit", Group: true}, h.addUnit)
-	r.Command(bot.CommandInfo{Names: []string{"units", "donvi"}, MenuKey: "cmd.units", Group: true}, h.units)
+	r.Command(bot.CommandInfo{Names: []string{"units", "donvi"}, MenuKey: "cmd.units", Group: true, Private: true}, h.units)
 	r.Command(bot.CommandInfo{Names: []string{"join", "thamgia"}, MenuKey: "cmd.join", Group: true}, h.join)
 	r.Command(bot.CommandInfo{Names: []string{"assign", "phancong"}, MenuKey: "cmd.assign", Group: true}, h.assign)
 	r.Command(bot.CommandInfo{Names: []string{"leave", "roikhoi"}, MenuKey: "cmd.leave", Group: true}, h.leave)
@@ -285,7 +287,7 @@ func (h *Bloc) doAddUnits(ctx context.Context, c *bot.Context, text string) erro
 }
 
 func (h *Bloc) units(ctx context.Context, c *bot.Context) error {
-	b, err := needBloc(ctx, c)
+	b, err := needBlocAnywhere(ctx, c, h.store)
 	if b == nil || err != nil {
 		return err
 	}

@@ -240,3 +240,23 @@ func TestLateAnswerToAPrompt(t *testing.T) {
 		t.Fatal("no answer to /donvi")
 	}
 }
+
+// A member asks for the units and the year's summary in their private chat with the bot: the
+// answer is their bloc's, in its language; someone of no bloc is sent to the group.
+func TestUnitsAndSummaryInPrivate(t *testing.T) {
+	env := testbot.New(t)
+	env.SetupBloc()
+	p := env.People[2]
+	env.Say(p, "/baocao Hội thi tin học trẻ #hoi_thi")
+	priv := env.Sim.PrivateChat(p)
+	if r := env.SayIn(priv, p, "/donvi"); !strings.Contains(r.Text, env.Units[0]) || !strings.Contains(r.Text, env.Data.Bloc) {
+		t.Fatalf("/donvi in private:\n%s", r.Text)
+	}
+	if r := env.SayIn(priv, p, "/tonghop"); !strings.Contains(r.Text, env.Units[2]) || !strings.Contains(r.Text, "1") {
+		t.Fatalf("/tonghop in private:\n%s", r.Text)
+	}
+	guest := env.Sim.NewUser("Khách", "khach", "vi")
+	if r := env.SayIn(env.Sim.PrivateChat(guest), guest, "/donvi"); !strings.Contains(r.Text, "dùng trong nhóm") {
+		t.Fatalf("/donvi from someone of no bloc: %q", r.Text)
+	}
+}

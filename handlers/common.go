@@ -40,6 +40,53 @@ func needBloc(ctx context.Context, c *bot.Context) (*domain.Bloc, error) {
 	return b, err
 }
 
+// blocFinder finds the blocs a person belongs to, for commands that also answer in a private
+// chat.
+type blocFinder interface {
+	BlocsOf(ctx context.Context, person int64) ([]int64, error)
+	LoadBloc(ctx context.Context, chatID int64) (*domain.Bloc, error)
+}
+
+// needBlocAnywhere is needBloc for a command that also answers in a private chat with the bot:
+// there it is the bloc of the person's group, when they belong to one only (with several they
+// are told to ask in the group). The context then speaks the bloc's language.
+func needBlocAnywhere(ctx context.Context, c *bot.Context, f blocFinder) (*domain.Bloc, error) {
+	if !c.Update.IsPrivate() {
+		return needBloc(ctx, c)
+	}
+	ids, err := f.BlocsOf(ctx, c.Update.From.ID)
+	if err != nil {
+		return nil, err
+	}
+	var blocs []*domain.Bloc
+	for _, id := range ids {
+		b, err := f.LoadBloc(ctx, id)
+		if errors.Is(err, domain.ErrNoBloc) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if _, ok := b.UnitOf(c.Update.From.ID); ok {
+			blocs = append(blocs, b)
+		}
+	}
+	switch len(blocs) {
+	case 0:
+		c.Reply(c.T("err.group_only"))
+		return nil, nil
+	case 1:
+		c.SetBloc(blocs[0])
+		return blocs[0], nil
+	}
+	names := make([]string, len(blocs))
+	for i, b := range blocs {
+		names[i] = b.Name
+	}
+	c.Reply(c.T("err.several_blocs", "list", strings.Join(names, "; ")))
+	return nil, nil
+}
+
 // needManagerBloc is needBloc then needManager: the bloc, or nil when there is none or the
 // sender may not manage it (they were told).
 func needManagerBloc(ctx context.Context, c *bot.Context) (*domain.Bloc, error) {

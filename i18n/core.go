@@ -40,6 +40,10 @@ var coreMessages = map[string]Msg{
 		VI: "Chỉ quản trị viên hoặc đơn vị Khối trưởng mới bấm được nút này.",
 		EN: "Only admins or the chair unit can use this button.",
 	},
+	"err.several_blocs": {
+		VI: "Bạn thuộc nhiều khối ({list}): hãy dùng lệnh này trong nhóm của khối cần xem.",
+		EN: "You belong to several blocs ({list}): use this command in the group of the one you mean.",
+	},
 	"err.group_only": {
 		VI: "Lệnh này dùng trong nhóm của khối thi đua.",
 		EN: "Use this command in the bloc's group.",
