@@ -227,23 +227,26 @@ func (b *Bloc) IsManager(person int64, isAdmin bool, now time.Time) bool {
 }
 
 // FindUnit resolves what a person typed to one unit: an exact name, its number in the list
-// /units shows ("3", "#3"), or a clear prefix or part of a name, ignoring case and diacritics
-// ("cuc thue" finds "Cục Thuế").
+// /units shows ("#3", or "3" when no unit's name holds that number: "309" still finds "Sư
+// đoàn 309"), or a clear prefix or part of a name, ignoring case and diacritics ("cuc thue"
+// finds "Cục Thuế").
 func (b *Bloc) FindUnit(query string) (Unit, error) {
 	q := Fold(query)
 	if q == "" {
 		return Unit{}, ErrUnknownUnit
 	}
-	if n, err := strconv.Atoi(strings.TrimPrefix(q, "#")); err == nil {
+	digits, hash := strings.CutPrefix(q, "#")
+	if n, err := strconv.Atoi(digits); err == nil && !strings.ContainsAny(digits, "+-") {
+		named := false
 		for _, u := range b.Units {
-			if Fold(u.Name) == q {
-				return u, nil // a unit named by a number keeps its name
+			named = named || strings.Contains(Fold(u.Name), digits)
+		}
+		if hash || !named {
+			if n >= 1 && n <= len(b.Units) {
+				return b.Units[n-1], nil
 			}
+			return Unit{}, ErrUnknownUnit
 		}
-		if n >= 1 && n <= len(b.Units) {
-			return b.Units[n-1], nil
-		}
-		return Unit{}, ErrUnknownUnit
 	}
 	var exact, prefix, contains []Unit
 	for _, u := range b.Units {

@@ -64,7 +64,7 @@ func tayNinh() *Bloc {
 func TestFindUnit(t *testing.T) {
 	b := tayNinh()
 	for q, want := range map[string]int{"cuc thue": 1, "CỤC THUẾ TỈNH TÂY NINH": 1, "kho bac": 4, "ngan hang": 5,
-		"thong ke": 6, "hai quan": 3, "3": 3, "#7": 7, "0": 0, "8": 0, "-1": 0} {
+		"thong ke": 6, "hai quan": 3, "3": 3, "#7": 7, "0": 0, "8": 0, "-1": 0, "+2": 0} {
 		u, err := b.FindUnit(q)
 		if want == 0 {
 			if err == nil {

@@ -206,24 +206,7 @@ func (h *Achievements) ask(ctx context.Context, c *bot.Context, b *domain.Bloc, 
 
 // memberBlocs are the blocs the sender is linked in (for a private chat).
 func (h *Achievements) memberBlocs(ctx context.Context, person int64) ([]*domain.Bloc, error) {
-	ids, err := h.store.BlocsOf(ctx, person)
-	if err != nil {
-		return nil, err
-	}
-	var out []*domain.Bloc
-	for _, id := range ids {
-		b, err := h.store.LoadBloc(ctx, id)
-		if errors.Is(err, domain.ErrNoBloc) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if _, ok := b.UnitOf(person); ok {
-			out = append(out, b)
-		}
-	}
-	return out, nil
+	return memberBlocs(ctx, h.store, person)
 }
 
 func (h *Achievements) reportPrivate(ctx context.Context, c *bot.Context, text string, ev *domain.Evidence) error {

@@ -615,11 +615,11 @@ func TestBallotRounds(t *testing.T) {
 	if r := env.Say(env.Admin, "/ballotrules rounds 11"); !strings.Contains(r.Text, "from 1 to 10") {
 		t.Fatalf("11 rounds: %q", r.Text)
 	}
-	if r := env.Say(env.Admin, "/ballotrules rounds 1"); !strings.Contains(r.Text, "Ballot rules saved") || !strings.Contains(r.Text, "at most 1 rounds") {
+	if r := env.Say(env.Admin, "/ballotrules rounds 1"); !strings.Contains(r.Text, "Ballot rules saved") || !strings.Contains(r.Text, "at most 1 round(s) in all") {
 		t.Fatalf("1 round: %q", r.Text)
 	}
 	ballot := env.Say(env.Admin, "/elect chair 2h")
-	if !strings.Contains(ballot.Text, "at most 1 rounds") {
+	if !strings.Contains(ballot.Text, "at most 1 round(s) in all") {
 		t.Fatalf("the ballot's rules:\n%s", ballot.Text)
 	}
 	// A tie: two units for unit 1, two for unit 2.
@@ -627,7 +627,7 @@ func TestBallotRounds(t *testing.T) {
 		env.Press(env.People[i+2], ballot, unitButton(t, ballot, env.Units[c]))
 	}
 	r := env.Say(env.Admin, "/closevote")
-	if !strings.Contains(r.Text, "After 1 rounds no unit has a majority") || strings.Contains(r.Text, "Runoff") {
+	if !strings.Contains(r.Text, "After 1 round(s) no unit has a majority") || strings.Contains(r.Text, "Runoff") {
 		t.Fatalf("a runoff after the last round:\n%s", r.Text)
 	}
 }

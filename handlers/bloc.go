@@ -98,16 +98,28 @@ func (h *Bloc) unknown(ctx context.Context, c *bot.Context) error {
 	return nil
 }
 
-// closestCommand is the bot's command nearest to a mistyped one (at most two edits apart, and
-// closer than the others), or "".
+// closestCommand is the bot's command a mistyped one most likely meant, or "": the same
+// without its accents (/báocáo), or one edit from a name under 8 letters, two from a longer
+// one, closer than any other. Other bots' commands that only add to one of ours (/restart,
+// /reports, /signup) or are short (/kang) get no suggestion.
 func (h *Bloc) closestCommand(cmd string) string {
-	if h.router == nil || len(cmd) < 3 {
+	if h.router == nil {
 		return ""
 	}
-	best, bestD, tie := "", 3, false
+	folded := domain.Fold(cmd)
+	best, bestD, tie := "", 99, false
 	for _, info := range h.router.Commands() {
 		for _, name := range info.Names {
-			d := editDistance(cmd, name)
+			if folded == name {
+				return name
+			}
+			if len(cmd) < 5 || strings.HasPrefix(folded, name) || strings.HasSuffix(folded, name) {
+				continue
+			}
+			d := editDistance(folded, name)
+			if limit := 1 + len(name)/8; d > limit {
+				continue
+			}
 			switch {
 			case d < bestD:
 				best, bestD, tie = name, d, false
@@ -116,32 +128,36 @@ func (h *Bloc) closestCommand(cmd string) string {
 			}
 		}
 	}
-	if tie || bestD > 2 || bestD >= len(cmd)/2 {
+	if tie {
 		return ""
 	}
 	return best
 }
 
-// editDistance is the Levenshtein distance of two short strings, by bytes (command names are
-// ASCII).
+// editDistance is the edit distance of two short strings, by bytes (command names are ASCII),
+// where swapping two neighbouring letters is one edit (optimal string alignment).
 func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return d[len(a)][len(b)]
 }
 
 func (h *Bloc) help(ctx context.Context, c *bot.Context) error {
@@ -283,6 +299,9 @@ func (h *Bloc) doAddUnits(ctx context.Context, c *bot.Context, text string) erro
 		out = append(out, c.T("addunit.next"))
 	}
 	c.Reply(strings.Join(out, "\n\n"))
+	if len(res.Added) > 0 && !res.Dup {
+		h.unitsChanged(ctx, c, c.Update.ChatID) // the pledge's count of units changed
+	}
 	return nil
 }
 

@@ -114,6 +114,7 @@ func TestBadInput(t *testing.T) {
 		{p, "/khonglenh@ThiDuaBot", "không biết lệnh /khonglenh"},
 		{p, "/baocoa", "Có phải ý bạn là /baocao?"},
 		{p, "/thamgai", "Có phải ý bạn là /thamgia?"},
+		{p, "/báocáo", "Có phải ý bạn là /baocao?"},
 		{p, "/themdonvi Sở Tư pháp", "Chỉ quản trị viên"},
 		{p, "/thamgia Kho bạc", "đã đại diện"},
 		{env.Admin, "/thamgia Bộ Công an", "Không tìm thấy đơn vị"},
@@ -129,11 +130,16 @@ func TestBadInput(t *testing.T) {
 	}
 	// Another bot's command, typed without its @name, is left to that bot; in a private chat
 	// an unknown command is answered.
-	ban := p.Send(env.Group, "/ban")
+	var others []telegramsim.Message
+	for _, cmd := range []string{"/ban", "/kang", "/restart", "/reports", "/signup", "/wallet", "/channel", "/settings"} {
+		others = append(others, p.Send(env.Group, cmd))
+	}
 	env.Say(p, "/donvi")
 	for _, m := range env.Group.BotMessages() {
-		if m.ReplyTo == ban.ID {
-			t.Fatalf("the bot answered another bot's command: %q", m.Text)
+		for _, o := range others {
+			if m.ReplyTo == o.ID {
+				t.Fatalf("the bot answered another bot's %s: %q", o.Text, m.Text)
+			}
 		}
 	}
 	if r := env.SayIn(env.Sim.PrivateChat(p), p, "/ban"); !strings.Contains(r.Text, "không biết lệnh /ban") {
@@ -254,6 +260,11 @@ func TestUnitsAndSummaryInPrivate(t *testing.T) {
 	}
 	if r := env.SayIn(priv, p, "/tonghop"); !strings.Contains(r.Text, env.Units[2]) || !strings.Contains(r.Text, "1") {
 		t.Fatalf("/tonghop in private:\n%s", r.Text)
+	}
+	// In the bloc's language, once it is English.
+	env.Say(env.Admin, "/lang en")
+	if r := env.SayIn(priv, p, "/donvi"); !strings.Contains(r.Text, "chair") || strings.Contains(r.Text, "Khối trưởng") {
+		t.Fatalf("/donvi in private after /lang en:\n%s", r.Text)
 	}
 	guest := env.Sim.NewUser("Khách", "khach", "vi")
 	if r := env.SayIn(env.Sim.PrivateChat(guest), guest, "/donvi"); !strings.Contains(r.Text, "dùng trong nhóm") {

@@ -54,22 +54,9 @@ func needBlocAnywhere(ctx context.Context, c *bot.Context, f blocFinder) (*domai
 	if !c.Update.IsPrivate() {
 		return needBloc(ctx, c)
 	}
-	ids, err := f.BlocsOf(ctx, c.Update.From.ID)
+	blocs, err := memberBlocs(ctx, f, c.Update.From.ID)
 	if err != nil {
 		return nil, err
-	}
-	var blocs []*domain.Bloc
-	for _, id := range ids {
-		b, err := f.LoadBloc(ctx, id)
-		if errors.Is(err, domain.ErrNoBloc) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if _, ok := b.UnitOf(c.Update.From.ID); ok {
-			blocs = append(blocs, b)
-		}
 	}
 	switch len(blocs) {
 	case 0:
@@ -85,6 +72,28 @@ func needBlocAnywhere(ctx context.Context, c *bot.Context, f blocFinder) (*domai
 	}
 	c.Reply(c.T("err.several_blocs", "list", strings.Join(names, "; ")))
 	return nil, nil
+}
+
+// memberBlocs are the blocs in which person represents a unit.
+func memberBlocs(ctx context.Context, f blocFinder, person int64) ([]*domain.Bloc, error) {
+	ids, err := f.BlocsOf(ctx, person)
+	if err != nil {
+		return nil, err
+	}
+	var out []*domain.Bloc
+	for _, id := range ids {
+		b, err := f.LoadBloc(ctx, id)
+		if errors.Is(err, domain.ErrNoBloc) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if _, ok := b.UnitOf(person); ok {
+			out = append(out, b)
+		}
+	}
+	return out, nil
 }
 
 // needManagerBloc is needBloc then needManager: the bloc, or nil when there is none or the

@@ -401,10 +401,6 @@ func (h *Pledge) signed(ctx context.Context, c *bot.Context, res store.SignResul
 	return nil
 }
 
-// refresh re-renders a version's posted message msgID (and the message whose button was
-// pressed, when that is another one, e.g. a /pledge reply). The edits are debounced by the
-// sender and rendered from the store when they go out, so they show the newest signatures and
-// a burst of signatures costs one load per edit sent, not one per signature.
 // RedrawCurrent redraws the current pledge's message of a chat, after a change it shows that
 // did not come through the pledge (a unit renamed or removed: Bloc.OnUnitsChanged).
 func (h *Pledge) RedrawCurrent(ctx context.Context, c *bot.Context, chatID int64) {
@@ -418,6 +414,10 @@ func (h *Pledge) RedrawCurrent(ctx context.Context, c *bot.Context, chatID int64
 	}
 }
 
+// refresh re-renders a version's posted message msgID (and the message whose button was
+// pressed, when that is another one, e.g. a /pledge reply). The edits are debounced by the
+// sender and rendered from the store when they go out, so they show the newest signatures and
+// a burst of signatures costs one load per edit sent, not one per signature.
 func (h *Pledge) refresh(c *bot.Context, chatID int64, seq, msgID, pressed int) {
 	render := func() (string, [][]bot.Button, bool) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

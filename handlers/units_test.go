@@ -146,9 +146,9 @@ func TestRemovingUnitsAndThePledge(t *testing.T) {
 		return m.ID == posted.ID && strings.Contains(m.Text, "Đã ký 5/6") && !strings.Contains(m.Text, units[5])
 	})
 	// A renamed unit is redrawn under its new name.
-	env.Say(admin, "/doitendonvi "+units[0]+" = Thuế tỉnh Tây Ninh")
+	env.Say(admin, "/doitendonvi "+units[0]+" = Thuế TN")
 	env.WaitBot(func(m telegramsim.Message) bool {
-		return m.ID == posted.ID && strings.Contains(m.Text, "Thuế tỉnh Tây Ninh")
+		return m.ID == posted.ID && strings.Contains(m.Text, "Thuế TN") && !strings.Contains(m.Text, units[0])
 	})
 	// Unit 7, the last one not to sign, is removed: the pledge is in force.
 	ask = env.Say(admin, "/xoadonvi "+units[6])

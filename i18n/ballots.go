@@ -28,7 +28,7 @@ var ballotMessages = map[string]Msg{
 	"ballot.no_deadline":    {VI: "Không có hạn chót: quản trị viên đóng phiếu bằng /dongphieu.", EN: "No deadline: a manager closes it with /closevote."},
 	"ballot.rules": {
 		VI: "<b>Thể thức:</b> {mode}.\n<b>Hợp lệ khi</b> {quorum} số đơn vị bỏ phiếu (ít nhất {need}/{eligible}).\n<b>Trúng cử:</b> nhiều phiếu nhất và {majority} số phiếu bầu.\n<b>Hòa hoặc không ai đạt đa số:</b> bầu lại ngay giữa các đơn vị dẫn đầu (tối đa {rounds} vòng).\n{self}\n{deadline}",
-		EN: "<b>Mode:</b> {mode}.\n<b>Valid when</b> {quorum} of the units vote (at least {need}/{eligible}).\n<b>Winner:</b> the most votes and {majority} of the votes cast.\n<b>Tie or no majority:</b> a runoff between the leading units opens at once (at most {rounds} rounds).\n{self}\n{deadline}",
+		EN: "<b>Mode:</b> {mode}.\n<b>Valid when</b> {quorum} of the units vote (at least {need}/{eligible}).\n<b>Winner:</b> the most votes and {majority} of the votes cast.\n<b>Tie or no majority:</b> a runoff between the leading units opens at once (at most {rounds} round(s) in all).\n{self}\n{deadline}",
 	},
 	"ballot.how": {
 		VI: "Mỗi đơn vị một phiếu: người đại diện bấm tên đơn vị mình chọn bên dưới. Có thể đổi phiếu cho đến khi đóng; chỉ người bấm thấy lựa chọn của mình.",
@@ -146,7 +146,7 @@ var ballotMessages = map[string]Msg{
 	},
 	"ballot.undecided": {
 		VI: "❗ Sau {rounds} vòng vẫn chưa có đơn vị đạt đa số ({list}). Hội nghị quyết định; quản trị viên có thể mở cuộc bầu mới.",
-		EN: "❗ After {rounds} rounds no unit has a majority ({list}). The conference decides; a manager may open a new ballot.",
+		EN: "❗ After {rounds} round(s) no unit has a majority ({list}). The conference decides; a manager may open a new ballot.",
 	},
 	"ballot.open_choices": {VI: "<b>Phiếu bầu công khai</b> (đơn vị → đơn vị được chọn):", EN: "<b>Open ballot</b> (unit → choice):"},
 	"ballot.receipt": {
@@ -160,7 +160,7 @@ var ballotMessages = map[string]Msg{
 
 	"ballot.settings": {
 		VI: "⚙️ <b>Quy tắc bầu cử của khối</b> (áp dụng cho các cuộc bầu mở từ nay):\n• Thể thức: {mode}\n• Hợp lệ khi {quorum} số đơn vị bỏ phiếu (hiện cần {need}/{eligible})\n• Trúng cử: nhiều phiếu nhất và {majority} số phiếu bầu\n• Hòa hoặc không đạt đa số: bầu lại giữa các đơn vị dẫn đầu (tối đa {rounds} vòng)\n• {self}",
-		EN: "⚙️ <b>The bloc's ballot rules</b> (for ballots opened from now on):\n• Mode: {mode}\n• Valid when {quorum} of the units vote (now {need} of {eligible})\n• Winner: the most votes and {majority} of the votes cast\n• Tie or no majority: a runoff between the leaders (at most {rounds} rounds)\n• {self}",
+		EN: "⚙️ <b>The bloc's ballot rules</b> (for ballots opened from now on):\n• Mode: {mode}\n• Valid when {quorum} of the units vote (now {need} of {eligible})\n• Winner: the most votes and {majority} of the votes cast\n• Tie or no majority: a runoff between the leaders (at most {rounds} round(s) in all)\n• {self}",
 	},
 	"ballot.settings_bad_rounds": {
 		VI: "Số vòng phải từ 1 đến {max}, ví dụ <code>/quytacbau vong 5</code>.",
