@@ -31,6 +31,7 @@ type BallotStore interface {
 	SetBallotMessage(ctx context.Context, chatID int64, ballotID string, messageID int) error
 	MarkBallotAnnounced(ctx context.Context, chatID int64, ballotID string, messageID int) error
 	LoadBallot(ctx context.Context, chatID int64, ballotID string) (store.BallotView, error)
+	BallotTurnout(ctx context.Context, chatID int64, ballotID string) (voted []int, open bool, err error)
 	OpenBallots(ctx context.Context, chatID int64) ([]store.BallotView, error)
 	Ballots(ctx context.Context, chatID int64, year int) ([]store.BallotView, error)
 	LastBallot(ctx context.Context, chatID int64) (store.BallotView, bool, error)
@@ -599,16 +600,16 @@ func (h *Ballots) vote(ctx context.Context, c *bot.Context) error {
 	default:
 		c.Answer(ctx, c.T("ballot.voted", "unit", res.UnitName, "candidate", res.CandName), false)
 	}
-	// The group message is redrawn when its debounced edit goes out, from this vote's state
-	// (the newest queued, by version): a burst of votes renders it once per edit. It shows
-	// which units voted, never their choices, so a unit changing its vote changes nothing in
-	// it, and is not redrawn for that: the edit would spend one of the group's messages, and
-	// Telegram refuses it as not modified when the message is right. The unit's first vote
-	// queued the redraw that shows it; should that edit be lost (its replica stopping before
-	// it went out) or overtaken by another replica's older one, a press of the same choice
-	// again (what someone who does not see their unit ticked does) redraws it, as does the next
-	// unit's first vote and the close. A copy pressed elsewhere (a /phieubau reply, drawn
-	// earlier) is redrawn as the ballot's card.
+	// The group message is redrawn when its debounced edit goes out, from who has voted then
+	// (one read of the store, so every replica's votes show): a burst of votes renders it once
+	// per edit. It shows which units voted, never their choices, so a unit changing its vote
+	// changes nothing in it, and is not redrawn for that: the edit would spend one of the
+	// group's messages, and Telegram refuses it as not modified when the message is right. The
+	// unit's first vote queued the redraw that shows it; should that edit be lost (its replica
+	// stopping before it went out) or overtaken by another replica's sent at the same moment, a
+	// press of the same choice again (what someone who does not see their unit ticked does)
+	// redraws it, as does the next unit's first vote and the close. A copy pressed elsewhere (a
+	// /phieubau reply, drawn earlier) is redrawn as the ballot's card.
 	msgs := uniqueMsgs(c.Update.Callback.MessageID, res.MessageID)
 	if res.Change == "changed" {
 		msgs = slices.DeleteFunc(msgs, func(id int) bool { return id == res.MessageID })
@@ -620,9 +621,29 @@ func (h *Ballots) vote(ctx context.Context, c *bot.Context) error {
 	var once sync.Once
 	var text string
 	var buttons [][]bot.Button
+	draw := true
+	chat, ballotID := c.Update.ChatID, res.Card.ID
+	// Drawn when the debounced edit goes out, from who has voted then: with several replicas,
+	// the others' votes since this one count too (a replica's older drawing must not hide a
+	// newer one's). A ballot closed meanwhile is not redrawn: its close draws the result.
 	render := func() (string, [][]bot.Button, bool) {
-		once.Do(func() { text, buttons = p.openText(res.Card, res.Voted), p.buttons(res.Card) })
-		return text, buttons, true
+		once.Do(func() {
+			voted := res.Voted
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			now, open, err := h.store.BallotTurnout(ctx, chat, ballotID)
+			switch {
+			case err == nil && !open:
+				draw = false
+				return
+			case err == nil:
+				voted = now
+			default:
+				h.log.Warn("ballot redraw: turnout", "chat", chat, "ballot", ballotID, "err", err)
+			}
+			text, buttons = p.openText(res.Card, voted), p.buttons(res.Card)
+		})
+		return text, buttons, draw
 	}
 	for _, msg := range msgs {
 		h.edits.queue(c.Update.ChatID, msg, res.Version, res.Change == "same", func() { c.EditFunc(msg, render) })

@@ -16,6 +16,7 @@ import (
 
 	"thiduabot/config"
 	"thiduabot/internal/testbot"
+	"thiduabot/store"
 	"thiduabot/telegramsim"
 )
 
@@ -630,4 +631,31 @@ func TestBallotRounds(t *testing.T) {
 	if !strings.Contains(r.Text, "After 1 round(s) no unit has a majority") || strings.Contains(r.Text, "Runoff") {
 		t.Fatalf("a runoff after the last round:\n%s", r.Text)
 	}
+}
+
+// With several replicas, a ballot's message shows every replica's votes: a redraw waiting its
+// turn is drawn from who has voted when it goes out, not from the vote that queued it.
+func TestBallotRedrawShowsOtherReplicasVotes(t *testing.T) {
+	env := testbot.New(t, testbot.WithEditInterval(2*time.Second))
+	env.SetupBloc()
+	ballot := env.Say(env.Admin, "/baucu truong 2h")
+	env.Press(env.People[0], ballot, unitButton(t, ballot, env.Units[3]))
+	env.WaitBot(func(m telegramsim.Message) bool {
+		return m.ID == ballot.ID && strings.Contains(m.Text, "Đã bỏ phiếu: 1/7")
+	})
+	// The next vote's redraw waits its turn (the edit interval)...
+	env.Press(env.People[1], ballot, unitButton(t, ballot, env.Units[3]))
+	// ...while another replica records a third unit's vote (straight through the store: that
+	// replica's own redraw is not in this process).
+	ctx := context.Background()
+	open, err := env.App.Store.OpenBallots(ctx, env.Group.ID)
+	if err != nil || len(open) != 1 {
+		t.Fatalf("open ballots: %v %v", open, err)
+	}
+	if _, err := env.App.Store.Vote(ctx, env.Group.ID, store.Op{UpdateID: 1 << 40, Actor: env.People[2].ID}, open[0].Card.ID, 4); err != nil {
+		t.Fatal(err)
+	}
+	env.WaitBot(func(m telegramsim.Message) bool {
+		return m.ID == ballot.ID && strings.Contains(m.Text, "Đã bỏ phiếu: 3/7")
+	})
 }

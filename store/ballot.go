@@ -811,6 +811,35 @@ func (s *Store) LoadBallot(ctx context.Context, chatID int64, ballotID string) (
 	return viewOf(m, keys.Val())
 }
 
+// BallotTurnout reads who has voted in a ballot and whether it is still open, without its card:
+// what a redraw of its message needs when it goes out, so the message shows every replica's
+// votes, not only those of the replica drawing it. One round trip.
+func (s *Store) BallotTurnout(ctx context.Context, chatID int64, ballotID string) (voted []int, open bool, err error) {
+	ck := rkeys.ForChat(chatID)
+	pipe := s.rdb.Pipeline()
+	h := pipe.HMGet(ctx, ck.Ballot(ballotID), "state", "vf", "voted")
+	keys := pipe.HKeys(ctx, ck.BallotVotes(ballotID))
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, false, fmt.Errorf("ballot turnout: %w", err)
+	}
+	vals := h.Val()
+	str := func(i int) string { s, _ := vals[i].(string); return s }
+	if str(0) == "" {
+		return nil, false, domain.ErrNotFound
+	}
+	ids := keys.Val()
+	if str(1) == "1" { // the ballot's own field, and during an upgrade the votes hash too
+		ids = append(strings.Split(strings.Trim(str(2), ","), ","), ids...)
+	}
+	for _, x := range ids {
+		if n, err := strconv.Atoi(x); err == nil {
+			voted = append(voted, n)
+		}
+	}
+	sort.Ints(voted)
+	return slices.Compact(voted), str(0) == "open", nil
+}
+
 // viewFields are the fields of a ballot's hash that viewOf reads: not the units' choices.
 var viewFields = []string{"card", "state", "msg", "announced", "result", "vf", "voted"}
 

@@ -43,20 +43,26 @@ type Env struct {
 	Units  []string
 	Data   tayninh.Data
 
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	done   chan struct{}
-	log    *slog.Logger
+	mu           sync.Mutex
+	cancel       context.CancelFunc
+	done         chan struct{}
+	log          *slog.Logger
+	editInterval time.Duration
 }
 
 // Option changes how the environment is built.
 type Option func(*options)
 
 type options struct {
-	limits    *telegramsim.Limits
-	configure func(*config.Config)
-	noStart   bool
+	limits       *telegramsim.Limits
+	configure    func(*config.Config)
+	noStart      bool
+	editInterval time.Duration
 }
+
+// WithEditInterval sets the sender's interval between edits of one message (100ms otherwise
+// in tests): a test that must act while an edit waits its turn widens it.
+func WithEditInterval(d time.Duration) Option { return func(o *options) { o.editInterval = d } }
 
 // WithSimLimits makes the simulator enforce Telegram's flood limits.
 func WithSimLimits(l telegramsim.Limits) Option { return func(o *options) { o.limits = &l } }
@@ -77,7 +83,10 @@ func New(t testing.TB, opts ...Option) *Env {
 	for _, f := range opts {
 		f(&o)
 	}
-	e := &Env{T: t, Clock: clock.NewFake(Start), Data: tayninh.Load()}
+	e := &Env{T: t, Clock: clock.NewFake(Start), Data: tayninh.Load(), editInterval: 100 * time.Millisecond}
+	if o.editInterval > 0 {
+		e.editInterval = o.editInterval
+	}
 	e.Redis = redistest.Start(t)
 	e.Sim = telegramsim.New(telegramsim.Options{Token: "7000001:TEST-secret-token", BotUsername: BotUsername,
 		BotName: "Thi Đua Bot", Clock: e.Clock, Limits: o.limits})
@@ -143,7 +152,7 @@ func (e *Env) StartBot() {
 	if err != nil {
 		e.T.Fatalf("app: %v", err)
 	}
-	a.Runtime.Sender().EditInterval = 100 * time.Millisecond
+	a.Runtime.Sender().EditInterval = e.editInterval
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	menusBefore := len(e.Sim.Calls("setMyCommands"))
