@@ -25,6 +25,7 @@ type PollStore interface {
 	PollVote(ctx context.Context, chatID int64, op store.Op, pollID string, opt int) (store.PollState, error)
 	ClosePoll(ctx context.Context, chatID int64, op store.Op, pollID string, manager bool, reason string) (store.PollState, error)
 	LoadPoll(ctx context.Context, chatID int64, pollID string) (store.PollState, error)
+	PollCounts(ctx context.Context, chatID int64, pollID string, options int) (counts []int, voters int, open bool, err error)
 	SetPollMessage(ctx context.Context, chatID int64, pollID string, messageID int) error
 	MovedTo(ctx context.Context, chatID int64) (int64, error)
 }
@@ -257,15 +258,33 @@ func (h *Polls) vote(ctx context.Context, c *bot.Context) error {
 	} else {
 		c.Answer(ctx, c.T("poll.chosen", "list", strings.Join(mine, ", ")), false)
 	}
-	// The poll's message is redrawn when its debounced edit goes out, from this press's state
-	// (the newest queued, by version): a burst of presses renders it once per edit.
+	// The poll's message is redrawn when its debounced edit goes out, from the counts then (one
+	// read of the store, so every replica's presses show): a burst of presses renders it once
+	// per edit. A poll closed meanwhile is not redrawn: its close draws the result.
 	p := h.pageFor(c, ps.Card.TZ)
 	var once sync.Once
 	var text string
 	var buttons [][]bot.Button
+	draw := true
+	chat := c.Update.ChatID
 	render := func() (string, [][]bot.Button, bool) {
-		once.Do(func() { text, buttons = p.pollText(&ps), p.pollButtons(&ps) })
-		return text, buttons, true
+		once.Do(func() {
+			now := ps
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			counts, voters, open, err := h.store.PollCounts(ctx, chat, ps.Card.ID, len(ps.Card.Options))
+			switch {
+			case err == nil && !open:
+				draw = false
+				return
+			case err == nil:
+				now.Counts, now.Voters = counts, voters
+			default:
+				h.log.Warn("poll redraw: counts", "chat", chat, "poll", ps.Card.ID, "err", err)
+			}
+			text, buttons = p.pollText(&now), p.pollButtons(&now)
+		})
+		return text, buttons, draw
 	}
 	for _, msg := range uniqueMsgs(c.Update.Callback.MessageID, ps.MessageID) {
 		h.edits.next(c.Update.ChatID, msg, ps.Version, func() { c.EditFunc(msg, render) })

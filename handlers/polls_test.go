@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"thiduabot/internal/testbot"
+	"thiduabot/store"
 	"thiduabot/telegramsim"
 )
 
@@ -176,4 +178,26 @@ func BenchmarkPollPressesThroughSimulator(b *testing.B) {
 	}
 	wg.Wait()
 	b.ReportMetric(float64(per*len(crowd))/time.Since(start).Seconds(), "presses/s")
+}
+
+// With several replicas, a poll's message shows every replica's presses: a redraw waiting its
+// turn is drawn from the counts when it goes out.
+func TestPollRedrawShowsOtherReplicasPresses(t *testing.T) {
+	env := testbot.New(t, testbot.WithEditInterval(2*time.Second))
+	env.SetupBloc()
+	poll := env.Say(env.People[0], "/thamdo Họp ngày nào? | Thứ Ba | Thứ Năm")
+	env.Press(env.People[0], poll, "Thứ Ba")
+	env.WaitBot(func(m telegramsim.Message) bool {
+		return m.ID == poll.ID && strings.Contains(m.Text, "1 người đã bình chọn")
+	})
+	env.Press(env.People[1], poll, "Thứ Năm") // its redraw waits its turn...
+	// ...while another replica records a third press (straight through the store).
+	ctx := context.Background()
+	ps, err := env.App.Store.PollVote(ctx, env.Group.ID, store.Op{UpdateID: 1 << 40, Actor: env.People[2].ID}, "1", 0)
+	if err != nil || ps.Voters != 3 {
+		t.Fatalf("the other replica's press: %+v %v", ps, err)
+	}
+	env.WaitBot(func(m telegramsim.Message) bool {
+		return m.ID == poll.ID && strings.Contains(m.Text, "3 người đã bình chọn")
+	})
 }

@@ -421,6 +421,31 @@ func (s *Store) LoadPoll(ctx context.Context, chatID int64, pollID string) (Poll
 	return ps, nil
 }
 
+// PollCounts reads an open poll's counts and voters for options options, without its card:
+// what a redraw of its message needs when it goes out, so it shows every replica's presses.
+// open is false once the poll has closed (its close draws the result). One round trip.
+func (s *Store) PollCounts(ctx context.Context, chatID int64, pollID string, options int) (counts []int, voters int, open bool, err error) {
+	fields := make([]string, 0, options+2)
+	fields = append(fields, "state", "voters")
+	for i := 0; i < options; i++ {
+		fields = append(fields, "c"+strconv.Itoa(i))
+	}
+	vals, err := s.rdb.HMGet(ctx, rkeys.ForChat(chatID).Poll(pollID), fields...).Result()
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("poll counts: %w", err)
+	}
+	str := func(i int) string { v, _ := vals[i].(string); return v }
+	if str(0) != "open" {
+		return nil, 0, false, nil
+	}
+	voters, _ = strconv.Atoi(str(1))
+	for i := 0; i < options; i++ {
+		n, _ := strconv.Atoi(str(2 + i))
+		counts = append(counts, n)
+	}
+	return counts, voters, true, nil
+}
+
 // loadClosedPoll reads a closed poll's line (closePollScript).
 func loadClosedPoll(pollID, line, lang string) (PollState, error) {
 	f := strings.SplitN(line, " ", 6)
