@@ -629,7 +629,7 @@ func (h *Ballots) vote(ctx context.Context, c *bot.Context) error {
 	render := func() (string, [][]bot.Button, bool) {
 		once.Do(func() {
 			voted := res.Voted
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), redrawReadTimeout) // a slow Redis must not hold the sender: draw what this replica knows
 			defer cancel()
 			now, open, err := h.store.BallotTurnout(ctx, chat, ballotID)
 			switch {
@@ -650,6 +650,9 @@ func (h *Ballots) vote(ctx context.Context, c *bot.Context) error {
 	}
 	return nil
 }
+
+// redrawReadTimeout bounds the store read of a redraw (ballots, polls) when it goes out.
+const redrawReadTimeout = 2 * time.Second
 
 func uniqueMsgs(ids ...int) []int {
 	var out []int

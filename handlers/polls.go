@@ -270,7 +270,7 @@ func (h *Polls) vote(ctx context.Context, c *bot.Context) error {
 	render := func() (string, [][]bot.Button, bool) {
 		once.Do(func() {
 			now := ps
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), redrawReadTimeout)
 			defer cancel()
 			counts, voters, open, err := h.store.PollCounts(ctx, chat, ps.Card.ID, len(ps.Card.Options))
 			switch {
