@@ -308,22 +308,30 @@ func (s *Sender) doEdit(chatID int64, k editKey) {
 	text, buttons, render := st.text, st.buttons, st.render
 	st.dirty = false
 	s.mu.Unlock()
+	// A render function draws the message when its turn has come (after the limiter, and again
+	// on a retry), so the edit shows the state of that moment; it may decide not to send.
 	send := true
-	if render != nil {
-		text, buttons, send = render()
-	}
-	var err error
-	if send {
+	err := s.retry("editMessageText", chatID, false, func() error {
+		if render != nil {
+			if text, buttons, send = render(); !send {
+				return errNothingToSend
+			}
+		}
 		p := tgbotapi.Params{}
 		p.AddFirstValid("chat_id", chatID)
 		p["message_id"] = strconv.Itoa(k.msg)
 		p["text"] = text
 		p["parse_mode"] = "HTML"
 		addMarkup(p, buttons, false, "")
-		err = s.retry("editMessageText", chatID, false, func() error { return s.api.Call(s.ctx, "editMessageText", p, nil) })
+		return s.api.Call(s.ctx, "editMessageText", p, nil)
+	})
+	if !send {
+		err = nil
 	}
 	s.mu.Lock()
-	st.last = time.Now()
+	if send {
+		st.last = time.Now() // a skipped edit does not hold the message's next one back
+	}
 	st.scheduled = false
 	again := st.dirty
 	text, buttons, render = st.text, st.buttons, st.render
@@ -414,6 +422,10 @@ func (s *Sender) doSend(m *Outgoing) {
 	}
 }
 
+// errNothingToSend: the request's function decided, once its turn came, that there is nothing
+// to send (an edit's render function). Not counted as sent or failed.
+var errNothingToSend = errors.New("nothing to send")
+
 // retry runs one request through the limiter, retrying 429s after retry_after and temporary
 // failures with backoff.
 func (s *Sender) retry(method string, chatID int64, bulk bool, f func() error) error {
@@ -426,6 +438,9 @@ func (s *Sender) retry(method string, chatID int64, bulk bool, f func() error) e
 		err = f()
 		if c, ok := s.lim.(Completer); ok {
 			c.Done(chatID)
+		}
+		if errors.Is(err, errNothingToSend) {
+			return err
 		}
 		if err == nil {
 			s.metrics.Sent(method)

@@ -618,32 +618,25 @@ func (h *Ballots) vote(ctx context.Context, c *bot.Context) error {
 		}
 	}
 	p := h.pageFor(c, res.TZ)
-	var once sync.Once
-	var text string
-	var buttons [][]bot.Button
-	draw := true
 	chat, ballotID := c.Update.ChatID, res.Card.ID
 	// Drawn when the debounced edit goes out, from who has voted then: with several replicas,
 	// the others' votes since this one count too (a replica's older drawing must not hide a
 	// newer one's). A ballot closed meanwhile is not redrawn: its close draws the result.
+	// It runs when the edit's turn has come (and again on a retry).
 	render := func() (string, [][]bot.Button, bool) {
-		once.Do(func() {
-			voted := res.Voted
-			ctx, cancel := context.WithTimeout(context.Background(), redrawReadTimeout) // a slow Redis must not hold the sender: draw what this replica knows
-			defer cancel()
-			now, open, err := h.store.BallotTurnout(ctx, chat, ballotID)
-			switch {
-			case err == nil && !open:
-				draw = false
-				return
-			case err == nil:
-				voted = now
-			default:
-				h.log.Warn("ballot redraw: turnout", "chat", chat, "ballot", ballotID, "err", err)
-			}
-			text, buttons = p.openText(res.Card, voted), p.buttons(res.Card)
-		})
-		return text, buttons, draw
+		voted := res.Voted
+		ctx, cancel := context.WithTimeout(context.Background(), redrawReadTimeout) // a slow Redis must not hold the sender: draw what this replica knows
+		defer cancel()
+		now, open, err := h.store.BallotTurnout(ctx, chat, ballotID)
+		switch {
+		case errors.Is(err, domain.ErrNotFound), err == nil && !open:
+			return "", nil, false
+		case err == nil:
+			voted = now
+		default:
+			h.log.Warn("ballot redraw: turnout", "chat", chat, "ballot", ballotID, "err", err)
+		}
+		return p.openText(res.Card, voted), p.buttons(res.Card), true
 	}
 	for _, msg := range msgs {
 		h.edits.queue(c.Update.ChatID, msg, res.Version, res.Change == "same", func() { c.EditFunc(msg, render) })
@@ -652,7 +645,7 @@ func (h *Ballots) vote(ctx context.Context, c *bot.Context) error {
 }
 
 // redrawReadTimeout bounds the store read of a redraw (ballots, polls) when it goes out.
-const redrawReadTimeout = 2 * time.Second
+const redrawReadTimeout = 500 * time.Millisecond
 
 func uniqueMsgs(ids ...int) []int {
 	var out []int

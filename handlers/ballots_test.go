@@ -636,7 +636,7 @@ func TestBallotRounds(t *testing.T) {
 // With several replicas, a ballot's message shows every replica's votes: a redraw waiting its
 // turn is drawn from who has voted when it goes out, not from the vote that queued it.
 func TestBallotRedrawShowsOtherReplicasVotes(t *testing.T) {
-	env := testbot.New(t, testbot.WithEditInterval(2*time.Second))
+	env := testbot.New(t, testbot.WithEditInterval(4*time.Second))
 	env.SetupBloc()
 	ballot := env.Say(env.Admin, "/baucu truong 2h")
 	env.Press(env.People[0], ballot, unitButton(t, ballot, env.Units[3]))

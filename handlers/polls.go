@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"thiduabot/bot"
@@ -262,29 +261,22 @@ func (h *Polls) vote(ctx context.Context, c *bot.Context) error {
 	// read of the store, so every replica's presses show): a burst of presses renders it once
 	// per edit. A poll closed meanwhile is not redrawn: its close draws the result.
 	p := h.pageFor(c, ps.Card.TZ)
-	var once sync.Once
-	var text string
-	var buttons [][]bot.Button
-	draw := true
 	chat := c.Update.ChatID
+	// It runs when the edit's turn has come (and again on a retry).
 	render := func() (string, [][]bot.Button, bool) {
-		once.Do(func() {
-			now := ps
-			ctx, cancel := context.WithTimeout(context.Background(), redrawReadTimeout)
-			defer cancel()
-			counts, voters, open, err := h.store.PollCounts(ctx, chat, ps.Card.ID, len(ps.Card.Options))
-			switch {
-			case err == nil && !open:
-				draw = false
-				return
-			case err == nil:
-				now.Counts, now.Voters = counts, voters
-			default:
-				h.log.Warn("poll redraw: counts", "chat", chat, "poll", ps.Card.ID, "err", err)
-			}
-			text, buttons = p.pollText(&now), p.pollButtons(&now)
-		})
-		return text, buttons, draw
+		now := ps
+		ctx, cancel := context.WithTimeout(context.Background(), redrawReadTimeout)
+		defer cancel()
+		counts, voters, open, err := h.store.PollCounts(ctx, chat, ps.Card.ID, len(ps.Card.Options))
+		switch {
+		case err == nil && !open:
+			return "", nil, false
+		case err == nil:
+			now.Counts, now.Voters = counts, voters
+		default:
+			h.log.Warn("poll redraw: counts", "chat", chat, "poll", ps.Card.ID, "err", err)
+		}
+		return p.pollText(&now), p.pollButtons(&now), true
 	}
 	for _, msg := range uniqueMsgs(c.Update.Callback.MessageID, ps.MessageID) {
 		h.edits.next(c.Update.ChatID, msg, ps.Version, func() { c.EditFunc(msg, render) })

@@ -183,7 +183,7 @@ func BenchmarkPollPressesThroughSimulator(b *testing.B) {
 // With several replicas, a poll's message shows every replica's presses: a redraw waiting its
 // turn is drawn from the counts when it goes out.
 func TestPollRedrawShowsOtherReplicasPresses(t *testing.T) {
-	env := testbot.New(t, testbot.WithEditInterval(2*time.Second))
+	env := testbot.New(t, testbot.WithEditInterval(4*time.Second))
 	env.SetupBloc()
 	poll := env.Say(env.People[0], "/thamdo Họp ngày nào? | Thứ Ba | Thứ Năm")
 	env.Press(env.People[0], poll, "Thứ Ba")
