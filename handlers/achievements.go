@@ -425,6 +425,10 @@ func (h *Achievements) confirmation(c *bot.Context, b *domain.Bloc, unit domain.
 	if len(unknown) > 0 {
 		msg += "\n" + c.T("report.unknown_tags", "tags", strings.Join(unknown, " "))
 	}
+	if a.Evidence != nil && c.Update.ChatID != b.ChatID {
+		// A file sent in private: the bloc can open it with the report (/evidence), say so.
+		msg += "\n" + c.T("report.evidence_shared", "id", a.ID, "bloc", b.Name)
+	}
 	chatArg := ""
 	if c.Update.ChatID != b.ChatID {
 		chatArg = strconv.FormatInt(b.ChatID, 10)

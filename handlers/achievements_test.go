@@ -624,7 +624,9 @@ func TestEvidenceCanBeOpened(t *testing.T) {
 	photo := P[1].SendPhoto(env.Group, "")
 	env.ReplyTo(env.Group, P[1].Reply(env.Group, photo, "/baocao Hội thi văn nghệ #hoi_thi"))
 	file := P[2].SendDocument(env.Group, "ke-hoach.pdf", []byte("%PDF-1.4 kế hoạch"), "")
-	env.ReplyTo(env.Group, P[2].Reply(env.Group, file, "/baocao Kế hoạch kiểm tra liên ngành"))
+	if r := env.ReplyTo(env.Group, P[2].Reply(env.Group, file, "/baocao Kế hoạch kiểm tra liên ngành")); strings.Contains(r.Text, "đi cùng thành tích") {
+		t.Fatalf("a file already in the group needs no warning: %q", r.Text)
+	}
 	env.Say(P[3], "/baocao Không có tệp")
 
 	list := env.Say(P[0], "/thanhtich")
@@ -659,6 +661,13 @@ func TestEvidenceCanBeOpened(t *testing.T) {
 	}
 	if r := env.Say(P[0], "/minhchung"); !strings.Contains(r.Text, "Cách dùng") {
 		t.Fatalf("usage: %q", r.Text)
+	}
+	// A file sent in a private chat: the reporter is told the bloc can open it.
+	priv := env.Sim.PrivateChat(P[4])
+	own := P[4].SendDocument(priv, "rieng.pdf", []byte("%PDF-1.4 riêng"), "")
+	if r := env.ReplyTo(priv, P[4].Reply(priv, own, "/baocao Báo cáo gửi riêng")); !strings.Contains(r.Text, "Tệp minh chứng đi cùng thành tích") ||
+		!strings.Contains(r.Text, "/minhchung 4") {
+		t.Fatalf("a private report's file: %q", r.Text)
 	}
 	// The photo's reporter asks to be forgotten: the report stays, the file is not sent again.
 	ask = env.Say(P[1], "/xoadulieu")

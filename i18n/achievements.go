@@ -25,6 +25,10 @@ var achievementMessages = map[string]Msg{
 	"report.evidence_photo":    {VI: "có (ảnh)", EN: "yes (photo)"},
 	"report.evidence_document": {VI: "có (tệp {name})", EN: "yes (file {name})"},
 	"report.evidence_none":     {VI: "không", EN: "none"},
+	"report.evidence_shared": {
+		VI: "📎 Tệp minh chứng đi cùng thành tích: thành viên khối {bloc} mở được bằng nút 📎 trong /thanhtich hoặc <code>/minhchung {id}</code>. Không muốn chia sẻ thì bấm Hoàn tác.",
+		EN: "📎 The evidence file goes with the report: members of {bloc} can open it with the 📎 button of /achievements or <code>/evidence {id}</code>. If you do not want to share it, press Undo.",
+	},
 	"report.unknown_tags": {
 		VI: "ℹ️ Thẻ chưa có trong danh mục, được giữ nguyên: {tags}. Xem các lĩnh vực: /linhvuc",
 		EN: "ℹ️ Tags not in the category list are kept as typed: {tags}. See the categories: /categories",
