@@ -32,6 +32,7 @@ type DeadlineStore interface {
 	LoadBallot(ctx context.Context, chatID int64, ballotID string) (store.BallotView, error)
 	OpenBallots(ctx context.Context, chatID int64) ([]store.BallotView, error)
 	MovedTo(ctx context.Context, chatID int64) (int64, error)
+	BlocsOf(ctx context.Context, person int64) ([]int64, error)
 	SetReminders(ctx context.Context, chatID int64, op store.Op, plan string) error
 }
 
@@ -357,29 +358,89 @@ func (h *Deadlines) list(ctx context.Context, c *bot.Context) error {
 		}
 	}
 	loc := h.loc(b)
-	lang := c.Lang()
 	ds, err := h.store.Deadlines(ctx, c.Update.ChatID)
 	if err != nil {
 		return err
 	}
 	if b != nil {
-		// Open ballots whose deadline no reminder record covers yet.
-		have := map[string]bool{}
-		for _, d := range ds {
-			have[d.ID] = true
+		if ds, err = h.withBallots(ctx, b, ds); err != nil {
+			return err
 		}
-		ballots, err := h.store.OpenBallots(ctx, b.ChatID)
+	}
+	lines, err := h.listLines(ctx, c, b, loc, ds, true)
+	if err != nil {
+		return err
+	}
+	// In a private chat, the member's bloc's deadlines too (one bloc: with several, the group's
+	// /deadlines says them).
+	var blocLines []string
+	var bloc *domain.Bloc
+	if b == nil {
+		blocs, err := memberBlocs(ctx, h.store, c.Update.From.ID)
 		if err != nil {
 			return err
 		}
-		for _, v := range ballots {
-			if dl := v.Card.DeadlineTime(); !dl.IsZero() && !have["b"+v.Card.ID] {
-				ds = append(ds, store.Deadline{ID: "b" + v.Card.ID, Kind: store.KindDeadline, At: dl,
-					Tie: domain.Tie{Kind: domain.TieBallot, Ref: v.Card.ID}})
+		if len(blocs) == 1 {
+			bloc = blocs[0]
+			bds, err := h.store.Deadlines(ctx, bloc.ChatID)
+			if err != nil {
+				return err
+			}
+			if bds, err = h.withBallots(ctx, bloc, bds); err != nil {
+				return err
+			}
+			var kept []store.Deadline
+			for _, d := range bds {
+				if d.Kind != store.KindRemind { // a group's own reminders are the group's
+					kept = append(kept, d)
+				}
+			}
+			if blocLines, err = h.listLines(ctx, c, bloc, h.loc(bloc), kept, false); err != nil {
+				return err
 			}
 		}
-		sortDeadlines(ds)
 	}
+	if len(lines) == 0 && len(blocLines) == 0 {
+		c.Reply(c.T("dl.list_empty", "example", h.example(c, loc, "dl.example")))
+		return nil
+	}
+	var out strings.Builder
+	out.WriteString(c.T("dl.list_title"))
+	if len(lines) > 0 {
+		out.WriteString("\n\n" + strings.Join(lines, "\n") + "\n\n" + c.T("dl.list_hint"))
+	}
+	if len(blocLines) > 0 {
+		out.WriteString("\n\n" + c.T("dl.list_bloc", "bloc", bloc.Name) + "\n" + strings.Join(blocLines, "\n"))
+	}
+	c.Reply(out.String())
+	return nil
+}
+
+// withBallots adds to a bloc's deadlines its open ballots whose deadline no reminder record
+// covers yet, and sorts them.
+func (h *Deadlines) withBallots(ctx context.Context, b *domain.Bloc, ds []store.Deadline) ([]store.Deadline, error) {
+	have := map[string]bool{}
+	for _, d := range ds {
+		have[d.ID] = true
+	}
+	ballots, err := h.store.OpenBallots(ctx, b.ChatID)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range ballots {
+		if dl := v.Card.DeadlineTime(); !dl.IsZero() && !have["b"+v.Card.ID] {
+			ds = append(ds, store.Deadline{ID: "b" + v.Card.ID, Kind: store.KindDeadline, At: dl,
+				Tie: domain.Tie{Kind: domain.TieBallot, Ref: v.Card.ID}})
+		}
+	}
+	sortDeadlines(ds)
+	return ds, nil
+}
+
+// listLines renders deadlines and reminders still ahead, with their numbers for /cancel when
+// withIDs (a bloc's listed in a private chat are cancelled in the group: no numbers).
+func (h *Deadlines) listLines(ctx context.Context, c *bot.Context, b *domain.Bloc, loc *time.Location, ds []store.Deadline, withIDs bool) ([]string, error) {
+	lang := c.Lang()
 	now := c.Now()
 	var lines []string
 	for _, d := range ds {
@@ -396,12 +457,12 @@ func (h *Deadlines) list(ctx context.Context, c *bot.Context) error {
 		}
 		ow, err := h.owing(ctx, b, lang, d)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if ow.stop {
 			continue
 		}
-		if store.Tied(d.ID) {
+		if store.Tied(d.ID) || !withIDs {
 			lines = append(lines, c.T("dl.list_tied", "at", at, "text", raw(ow.title)))
 		} else {
 			lines = append(lines, c.T("dl.list_item", "id", d.ID, "at", at, "text", raw(ow.title)))
@@ -412,12 +473,7 @@ func (h *Deadlines) list(ctx context.Context, c *bot.Context) error {
 			lines = append(lines, c.T("dl.list_done"))
 		}
 	}
-	if len(lines) == 0 {
-		c.Reply(c.T("dl.list_empty", "example", h.example(c, loc, "dl.example")))
-		return nil
-	}
-	c.Reply(c.T("dl.list_title") + "\n\n" + strings.Join(lines, "\n") + "\n\n" + c.T("dl.list_hint"))
-	return nil
+	return lines, nil
 }
 
 func sortDeadlines(ds []store.Deadline) {

@@ -652,3 +652,23 @@ func TestRemindersFollowAMigratedGroup(t *testing.T) {
 		t.Fatalf("the old group got %d messages after it migrated\n%s", after-before, env.Transcript(old))
 	}
 }
+
+// In a member's private chat, /deadlines lists their own reminders and their bloc's deadlines
+// (without numbers: those are cancelled in the group).
+func TestDeadlinesInPrivate(t *testing.T) {
+	env := testbot.New(t)
+	env.SetupBloc()
+	env.Say(env.Admin, "/hanchot 15/06 17:00 Nộp báo cáo sơ kết 6 tháng")
+	p := env.People[3]
+	priv := env.Sim.PrivateChat(p)
+	env.SayIn(priv, p, "/nhac 16/06 08:00 Gọi điện cho văn phòng")
+	r := env.SayIn(priv, p, "/dshanchot")
+	dlMust(t, "private /dshanchot", r.Text, "Gọi điện cho văn phòng", "Của khối "+env.Data.Bloc, "Nộp báo cáo sơ kết 6 tháng", "17:00 Thứ Bảy 15/06/2024")
+	if i, j := strings.Index(r.Text, "Của khối"), strings.Index(r.Text, "#1 ·"); j > i && i >= 0 {
+		t.Fatalf("the bloc's deadline is listed with a number to cancel in private:\n%s", r.Text)
+	}
+	guest := env.Sim.NewUser("Khách", "khach", "vi")
+	if r := env.SayIn(env.Sim.PrivateChat(guest), guest, "/dshanchot"); strings.Contains(r.Text, "Của khối") {
+		t.Fatalf("someone of no bloc sees a bloc's deadlines:\n%s", r.Text)
+	}
+}

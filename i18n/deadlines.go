@@ -154,6 +154,7 @@ var deadlineMessages = map[string]Msg{
 	"dl.list_owing":  {VI: "    ⏳ Còn {n}/{total} đơn vị chưa xong", EN: "    ⏳ {n} of {total} units still to do it"},
 	"dl.list_done":   {VI: "    ✅ Tất cả đơn vị đã xong", EN: "    ✅ Every unit has done it"},
 	"dl.list_hint":   {VI: "Hủy: <code>/huy số</code>", EN: "Cancel: <code>/cancel number</code>"},
+	"dl.list_bloc":   {VI: "<b>Của khối {bloc}</b> (hủy trong nhóm):", EN: "<b>Of {bloc}</b> (cancelled in the group):"},
 
 	// /cancel.
 	"dl.cancel_choose":   {VI: "Chọn hạn chót hoặc lời nhắc cần hủy (hoặc gõ <code>/huy số</code>):", EN: "Choose what to cancel (or type <code>/cancel number</code>):"},
