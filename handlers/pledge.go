@@ -30,6 +30,7 @@ type PledgeStore interface {
 	SignPledge(ctx context.Context, chatID int64, op store.Op, signer domain.Person, seq int) (store.SignResult, error)
 	SetPledgeMessage(ctx context.Context, chatID int64, seq, messageID int) (int, error)
 	SetPledgeDeadline(ctx context.Context, chatID int64, op store.Op, at time.Time) (int, time.Time, error)
+	BlocsOf(ctx context.Context, person int64) ([]int64, error)
 }
 
 // Pledge handles the emulation pledge: /pledge (/giaouoc) with new, amend, history and
@@ -57,7 +58,7 @@ const pledgeSignKind = "gu"
 
 // Register adds the handlers to a router.
 func (h *Pledge) Register(r *bot.Router) {
-	r.Command(bot.CommandInfo{Names: []string{"pledge", "giaouoc"}, MenuKey: "cmd.pledge", Group: true}, h.pledge)
+	r.Command(bot.CommandInfo{Names: []string{"pledge", "giaouoc"}, MenuKey: "cmd.pledge", Group: true, Private: true}, h.pledge)
 	r.Command(bot.CommandInfo{Names: []string{"sign", "kyket"}, MenuKey: "cmd.sign", Group: true}, h.sign)
 	r.Callback(pledgeSignKind, h.signButton)
 	r.SelfDeduped(pledgeSignKind) // one script per signature; a replay answers and redraws
@@ -77,11 +78,23 @@ func pledgeSplitSub(args string) (string, string) {
 }
 
 func (h *Pledge) pledge(ctx context.Context, c *bot.Context) error {
-	b, err := needBloc(ctx, c)
+	b, err := needBlocAnywhere(ctx, c, h.store)
 	if b == nil || err != nil {
 		return err
 	}
 	sub, rest := pledgeSplitSub(c.Update.Args)
+	if c.Update.IsPrivate() {
+		// In a member's private chat: the pledge and its history, to read; it is posted,
+		// amended and signed in the group.
+		switch domain.Fold(sub) {
+		case "":
+			return h.show(ctx, c, b)
+		case "history", "lichsu":
+			return h.history(ctx, c, b, rest)
+		}
+		c.Reply(c.T("err.group_only"))
+		return nil
+	}
 	switch domain.Fold(sub) {
 	case "":
 		return h.show(ctx, c, b)
@@ -113,6 +126,9 @@ func (h *Pledge) show(ctx context.Context, c *bot.Context, b *domain.Bloc) error
 		return nil
 	}
 	text, buttons := h.render(c, b, ps, v)
+	if c.Update.IsPrivate() {
+		buttons = nil // its Sign button acts in the group
+	}
 	c.Reply(text, buttons...)
 	return nil
 }

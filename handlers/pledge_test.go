@@ -429,3 +429,23 @@ func TestPledgeConcurrentPresses(t *testing.T) {
 		t.Fatalf("%d announcements for %d versions", n, versions)
 	}
 }
+
+// A member reads the pledge and its history in their private chat with the bot, without the
+// Sign button (signing is in the group); posting or amending there is refused.
+func TestPledgeInPrivate(t *testing.T) {
+	env := testbot.New(t)
+	env.SetupBloc()
+	env.Say(env.Admin, pledgeCommand("/giaouoc new", "Giao ước thi đua năm 2024", []string{"Hoàn thành chỉ tiêu", "Khen thưởng đúng"}))
+	p := env.People[1]
+	priv := env.Sim.PrivateChat(p)
+	r := env.SayIn(priv, p, "/giaouoc")
+	if !strings.Contains(r.Text, "Giao ước thi đua năm 2024") || !strings.Contains(r.Text, "Hoàn thành chỉ tiêu") || len(r.Buttons) != 0 {
+		t.Fatalf("/giaouoc in private: %q %v", r.Text, r.Buttons)
+	}
+	if r := env.SayIn(priv, p, "/giaouoc lichsu"); !strings.Contains(r.Text, "Giao ước thi đua năm 2024") {
+		t.Fatalf("/giaouoc lichsu in private: %q", r.Text)
+	}
+	if r := env.SayIn(priv, p, "/giaouoc new Khác\n- Một"); !strings.Contains(r.Text, "dùng trong nhóm") {
+		t.Fatalf("posting in private: %q", r.Text)
+	}
+}
