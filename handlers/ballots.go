@@ -38,6 +38,8 @@ type BallotStore interface {
 	LoadBallotSettings(ctx context.Context, chatID int64) (store.BallotSettings, error)
 	SaveBallotSettings(ctx context.Context, chatID int64, op store.Op, b store.BallotSettings) error
 	MovedTo(ctx context.Context, chatID int64) (int64, error)
+	BlocsOf(ctx context.Context, person int64) ([]int64, error)
+	LoadBloc(ctx context.Context, chatID int64) (*domain.Bloc, error)
 }
 
 // BallotTimers is what ballots and polls need of the durable timers.
@@ -90,7 +92,7 @@ func NewBallots(s BallotStore, timers BallotTimers, rt *bot.Runtime, clk clock.C
 // Register adds the handlers to a router.
 func (h *Ballots) Register(r *bot.Router) {
 	r.Command(bot.CommandInfo{Names: []string{"elect", "baucu"}, MenuKey: "cmd.elect", Group: true}, h.elect)
-	r.Command(bot.CommandInfo{Names: []string{"ballot", "phieubau"}, MenuKey: "cmd.ballot", Group: true}, h.ballot)
+	r.Command(bot.CommandInfo{Names: []string{"ballot", "phieubau"}, MenuKey: "cmd.ballot", Group: true, Private: true}, h.ballot)
 	r.Command(bot.CommandInfo{Names: []string{"closevote", "dongphieu"}, MenuKey: "cmd.closevote", Group: true}, h.closeVote)
 	r.Command(bot.CommandInfo{Names: []string{"ballotrules", "quytacbau"}, MenuKey: "cmd.ballotrules", Group: true}, h.rules)
 	r.Callback(ballotVoteKind, h.vote)
@@ -666,7 +668,7 @@ func uniqueMsgs(ids ...int) []int {
 
 // ballot: /ballot — the open ballots: turnout, units still to vote, time left, and the buttons.
 func (h *Ballots) ballot(ctx context.Context, c *bot.Context) error {
-	b, err := needBloc(ctx, c)
+	b, err := needBlocAnywhere(ctx, c, h.store)
 	if b == nil || err != nil {
 		return err
 	}
@@ -703,6 +705,11 @@ func (h *Ballots) ballot(ctx context.Context, c *bot.Context) error {
 			s.WriteString("\n\n" + c.T("ballot.time_left", "left", p.left(dl.Sub(c.Now())), "when", p.when(dl)))
 		} else {
 			s.WriteString("\n\n" + c.T("ballot.no_deadline"))
+		}
+		if c.Update.IsPrivate() { // a member's private chat: the turnout, to read; votes are cast in the group
+			s.WriteString("\n" + c.T("ballot.vote_in_group"))
+			c.Reply(s.String())
+			continue
 		}
 		s.WriteString("\n" + c.T("ballot.how_short"))
 		c.Reply(s.String(), p.buttons(&v.Card)...)

@@ -659,3 +659,17 @@ func TestBallotRedrawShowsOtherReplicasVotes(t *testing.T) {
 		return m.ID == ballot.ID && strings.Contains(m.Text, "Đã bỏ phiếu: 3/7")
 	})
 }
+
+// A member reads an open ballot's turnout in their private chat, without vote buttons (votes
+// are cast in the group).
+func TestBallotInPrivate(t *testing.T) {
+	env := testbot.New(t)
+	env.SetupBloc()
+	ballot := env.Say(env.Admin, "/baucu truong 2h")
+	env.Press(env.People[0], ballot, unitButton(t, ballot, env.Units[3]))
+	p := env.People[1]
+	r := env.SayIn(env.Sim.PrivateChat(p), p, "/phieubau")
+	if !strings.Contains(r.Text, "Đã bỏ phiếu: 1/7") || !strings.Contains(r.Text, "trong nhóm của khối") || len(r.Buttons) != 0 {
+		t.Fatalf("/phieubau in private: %q %v", r.Text, r.Buttons)
+	}
+}
