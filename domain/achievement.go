@@ -659,11 +659,7 @@ func BuildTally(b *Bloc, cats Categories, year int, counts map[string]int, allCo
 		}
 		ut := byUnit[id]
 		if ut == nil { // a unit removed since (by its name), or unknown ("#<id>")
-			name := "#" + us
-			if n, _, ok := b.NameOf(id); ok {
-				name = n
-			}
-			ut = &UnitTally{Unit: Unit{ID: id, Name: name}, ByCategory: map[string]int{}}
+			ut = &UnitTally{Unit: Unit{ID: id, Name: b.UnitLabel(id)}, ByCategory: map[string]int{}}
 			byUnit[id] = ut
 		}
 		if cat == "*" {

@@ -156,6 +156,27 @@ func (b *Bloc) NameOf(id int) (name string, gone, ok bool) {
 	return "", false, false
 }
 
+// UnitLabel is a unit's name (a removed unit's too), or "#<id>" for a unit the bloc never had.
+func (b *Bloc) UnitLabel(id int) string {
+	if n, _, ok := b.NameOf(id); ok {
+		return n
+	}
+	return "#" + strconv.Itoa(id)
+}
+
+// UnitsMatching lists the units whose name holds what a person typed (ignoring case and
+// diacritics): the choices to offer when FindUnit finds several.
+func (b *Bloc) UnitsMatching(query string) []Unit {
+	q := Fold(query)
+	var out []Unit
+	for _, u := range b.Units {
+		if strings.Contains(Fold(u.Name), q) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 // UnitOf returns the unit a person is linked to.
 func (b *Bloc) UnitOf(person int64) (Unit, bool) {
 	if b == nil {
@@ -237,11 +258,7 @@ func (b *Bloc) FindUnit(query string) (Unit, error) {
 	}
 	digits, hash := strings.CutPrefix(q, "#")
 	if n, err := strconv.Atoi(digits); err == nil && !strings.ContainsAny(digits, "+-") {
-		named := false
-		for _, u := range b.Units {
-			named = named || strings.Contains(Fold(u.Name), digits)
-		}
-		if hash || !named {
+		if hash || len(b.UnitsMatching(digits)) == 0 { // no unit's name holds the number
 			if n >= 1 && n <= len(b.Units) {
 				return b.Units[n-1], nil
 			}

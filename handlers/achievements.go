@@ -571,13 +571,10 @@ func (h *Achievements) achievements(ctx context.Context, c *bot.Context) error {
 		u, err := b.FindUnit(q)
 		switch {
 		case errors.Is(err, domain.ErrAmbiguousUnit):
-			f := domain.Fold(q)
 			var rows [][]bot.Button
-			for _, x := range b.Units {
-				if strings.Contains(domain.Fold(x.Name), f) {
-					rows = append(rows, []bot.Button{c.Button(shortLabel(x.Name, 48), kindAchPage,
-						strconv.Itoa(x.ID), per.Code(), "0", strconv.FormatInt(anchor.UnixMilli(), 36))})
-				}
+			for _, x := range b.UnitsMatching(q) {
+				rows = append(rows, []bot.Button{c.Button(shortLabel(x.Name, 48), kindAchPage,
+					strconv.Itoa(x.ID), per.Code(), "0", strconv.FormatInt(anchor.UnixMilli(), 36))})
 			}
 			c.Reply(c.T("ach.choose_unit", "q", q), rows...)
 			return nil
@@ -770,10 +767,7 @@ func (h *Achievements) sendEvidence(ctx context.Context, c *bot.Context, b *doma
 
 func (h *Achievements) item(c *bot.Context, b *domain.Bloc, cats domain.Categories, a domain.Achievement, budget int) string {
 	lang := c.Lang()
-	unitName := "#" + strconv.Itoa(a.Unit)
-	if n, _, ok := b.NameOf(a.Unit); ok { // a removed unit's reports keep its name
-		unitName = n
-	}
+	unitName := b.UnitLabel(a.Unit) // a removed unit's reports keep its name
 	var labels []string
 	for _, k := range a.Categories {
 		labels = append(labels, cats.Label(k, lang))
@@ -973,10 +967,7 @@ func (s achievementSheets) Sheets(ctx context.Context, r export.Request) ([]expo
 		Widths: []float64{6, 7, 12, 40, 24, 28, 90, 12},
 	}
 	for i, a := range items {
-		unit := "#" + strconv.Itoa(a.Unit)
-		if n, _, ok := b.NameOf(a.Unit); ok {
-			unit = n
-		}
+		unit := b.UnitLabel(a.Unit)
 		var labels []string
 		for _, k := range a.Categories {
 			labels = append(labels, cats.Label(k, r.Lang))

@@ -41,14 +41,7 @@ func (h *Bloc) join(ctx context.Context, c *bot.Context) error {
 	u, err := b.FindUnit(q)
 	switch {
 	case errors.Is(err, domain.ErrAmbiguousUnit):
-		var matches []domain.Unit
-		f := domain.Fold(q)
-		for _, x := range b.Units {
-			if strings.Contains(domain.Fold(x.Name), f) {
-				matches = append(matches, x)
-			}
-		}
-		c.Reply(c.T("join.choose_among", "q", q), h.unitButtons(c, matches)...)
+		c.Reply(c.T("join.choose_among", "q", q), h.unitButtons(c, b.UnitsMatching(q))...)
 		return nil
 	case errors.Is(err, domain.ErrUnknownUnit):
 		c.Reply(c.T("join.unknown_unit", "q", q))

@@ -772,11 +772,7 @@ func (h *Pledge) Sheets(ctx context.Context, r export.Request) ([]export.Sheet, 
 	sort.Ints(gone)
 	for _, id := range gone {
 		s := v.Signatures[id]
-		name, _, ok := b.NameOf(id)
-		if !ok {
-			name = "#" + strconv.Itoa(id)
-		}
-		rows = append(rows, []any{t("pledge.sheet_removed_unit", "unit", name), html.UnescapeString(personName(s.Person)), at(s.At)})
+		rows = append(rows, []any{t("pledge.sheet_removed_unit", "unit", b.UnitLabel(id)), html.UnescapeString(personName(s.Person)), at(s.At)})
 	}
 	return []export.Sheet{{
 		Name:    t("pledge.sheet"),

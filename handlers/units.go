@@ -35,11 +35,8 @@ func findUnitOrSay(c *bot.Context, b *domain.Bloc, q string) (domain.Unit, bool)
 	switch {
 	case errors.Is(err, domain.ErrAmbiguousUnit):
 		var names []string
-		f := domain.Fold(q)
-		for _, x := range b.Units {
-			if strings.Contains(domain.Fold(x.Name), f) {
-				names = append(names, x.Name)
-			}
+		for _, x := range b.UnitsMatching(q) {
+			names = append(names, x.Name)
 		}
 		c.Reply(c.T("unit.ambiguous", "q", q, "list", strings.Join(names, "; ")))
 		return domain.Unit{}, false
