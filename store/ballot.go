@@ -773,17 +773,7 @@ func viewOf(h map[string]string, voted []string) (BallotView, error) {
 	v.Open = h["state"] == "open"
 	v.MessageID, _ = strconv.Atoi(h["msg"])
 	v.Announced = h["announced"] != ""
-	if h["vf"] == "1" { // who voted is a field of the ballot's hash (the vote script)
-		// and, during an upgrade, in the votes hash too (the close script).
-		voted = append(strings.Split(strings.Trim(h["voted"], ","), ","), voted...)
-	}
-	for _, x := range voted {
-		if n, err := strconv.Atoi(x); err == nil {
-			v.Voted = append(v.Voted, n)
-		}
-	}
-	sort.Ints(v.Voted)
-	v.Voted = slices.Compact(v.Voted)
+	v.Voted = votedUnits(h["vf"], h["voted"], voted)
 	if r := h["result"]; r != "" {
 		var res BallotResult
 		if err := json.Unmarshal([]byte(r), &res); err != nil {
@@ -827,17 +817,25 @@ func (s *Store) BallotTurnout(ctx context.Context, chatID int64, ballotID string
 	if str(0) == "" {
 		return nil, false, domain.ErrNotFound
 	}
-	ids := keys.Val()
-	if str(1) == "1" { // the ballot's own field, and during an upgrade the votes hash too
-		ids = append(strings.Split(strings.Trim(str(2), ","), ","), ids...)
+	return votedUnits(str(1), str(2), keys.Val()), str(0) == "open", nil
+}
+
+// votedUnits are the units that voted in a ballot, sorted: its votes hash's keys (a ballot
+// opened before the layout flag 'vf', or an earlier build's votes during an upgrade) and, with
+// 'vf' set, its own field 'voted' (",3,1,", the vote script's).
+func votedUnits(vf, votedField string, voteKeys []string) []int {
+	ids := voteKeys
+	if vf == "1" {
+		ids = append(strings.Split(strings.Trim(votedField, ","), ","), ids...)
 	}
+	var voted []int
 	for _, x := range ids {
 		if n, err := strconv.Atoi(x); err == nil {
 			voted = append(voted, n)
 		}
 	}
 	sort.Ints(voted)
-	return slices.Compact(voted), str(0) == "open", nil
+	return slices.Compact(voted)
 }
 
 // viewFields are the fields of a ballot's hash that viewOf reads: not the units' choices.

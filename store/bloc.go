@@ -265,7 +265,7 @@ func (s *Store) RenameUnit(ctx context.Context, chatID int64, op Op, unitID int,
 	return before, nil
 }
 
-var removeUnitScript = NewScript(freeNamesLua + `
+var removeUnitScript = NewScript(freeNamesLua + allSignedLua + `
 if not has_bloc() then return done('err:nobloc') end
 local UNITS, UNAMES, MEMBERS, OPEN, REQS = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local PMETA, PSIG, PVER = KEYS[10], KEYS[11], KEYS[12]
@@ -300,18 +300,12 @@ local inforce = ''
 local cur = redis.call('HGET', PMETA, 'cur')
 if cur then
   if redis.call('HEXISTS', PSIG, cur .. ':' .. id) == 1 then redis.call('HINCRBY', PMETA, 'cnt:' .. cur, -1) end
-  local units = redis.call('HKEYS', UNITS)
-  if #units > 0 and redis.call('HEXISTS', PMETA, 'inforce:' .. cur) == 0 then
-    local all = true
-    for _, u in ipairs(units) do
-      if redis.call('HEXISTS', PSIG, cur .. ':' .. u) == 0 then all = false; break end
-    end
-    if all then
-      local year, hash = string.match(redis.call('HGET', PVER, cur) or '', '^([^|]*)|([^|]*)|')
-      redis.call('HSET', PMETA, 'inforce:' .. cur, ARGV[2])
-      audit('pledge.inforce', {year = tonumber(year), version = hash, units = #units})
-      inforce = table.concat({cur, year or '', hash or '', redis.call('HGET', PMETA, 'msg:' .. cur) or '', #units}, '|')
-    end
+  local n = redis.call('HLEN', UNITS)
+  if n > 0 and redis.call('HEXISTS', PMETA, 'inforce:' .. cur) == 0 and all_signed(PSIG, UNITS, cur) then
+    local year, hash = string.match(redis.call('HGET', PVER, cur) or '', '^([^|]*)|([^|]*)|')
+    redis.call('HSET', PMETA, 'inforce:' .. cur, ARGV[2])
+    audit('pledge.inforce', {year = tonumber(year), version = hash, units = n})
+    inforce = table.concat({year or '', hash or '', redis.call('HGET', PMETA, 'msg:' .. cur) or '', n}, '|')
   end
 end
 return done(name .. '\n' .. table.concat(gone, ',') .. '\n' .. inforce)
@@ -327,10 +321,11 @@ type RemoveUnitResult struct {
 	Dup           bool
 }
 
-// PledgeInForce is a pledge version that came into force.
+// PledgeInForce is a pledge version that came into force: its year, version hash, posted
+// message and number of units.
 type PledgeInForce struct {
-	Seq, Year, MessageID, Units int
-	Hash                        string
+	Year, MessageID, Units int
+	Hash                   string
 }
 
 // RemoveUnit removes a unit from the bloc: it is no longer a candidate, a voter or a signer,
@@ -354,21 +349,30 @@ func (s *Store) RemoveUnit(ctx context.Context, chatID int64, op Op, unitID int,
 	}
 	n, people := f[0], f[1]
 	r := RemoveUnitResult{Name: n, Dup: res.Dup}
-	if p := strings.Split(f[2], "|"); len(p) == 5 {
-		in := &PledgeInForce{Hash: p[2]}
-		in.Seq, _ = strconv.Atoi(p[0])
-		in.Year, _ = strconv.Atoi(p[1])
-		in.MessageID, _ = strconv.Atoi(p[3])
-		in.Units, _ = strconv.Atoi(p[4])
+	if p := strings.Split(f[2], "|"); len(p) == 4 {
+		in := &PledgeInForce{Hash: p[1]}
+		in.Year, _ = strconv.Atoi(p[0])
+		in.MessageID, _ = strconv.Atoi(p[2])
+		in.Units, _ = strconv.Atoi(p[3])
 		r.PledgeInForce = in
 	}
 	for _, p := range strings.Split(people, ",") {
 		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
 			r.Unlinked = append(r.Unlinked, id)
-			if err := s.rdb.SRem(ctx, rkeys.UserBlocs(id), chatID).Err(); err != nil {
-				return r, fmt.Errorf("user index: %w", err)
-			}
 		}
+	}
+	if len(r.Unlinked) == 0 {
+		return r, nil
+	}
+	// The unlinked people's bloc index, in one round trip (each person's set is their own key).
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, id := range r.Unlinked {
+			p.SRem(ctx, rkeys.UserBlocs(id), chatID)
+		}
+		return nil
+	})
+	if err != nil {
+		return r, fmt.Errorf("user index: %w", err)
 	}
 	return r, nil
 }

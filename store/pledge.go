@@ -313,7 +313,17 @@ func (s *Store) AmendPledge(ctx context.Context, chatID int64, op Op, by domain.
 	return r, nil
 }
 
-var signPledgeScript = NewScript(`
+// allSignedLua is all_signed(SIG, UNITS, cur): every unit of the bloc has signed version cur.
+const allSignedLua = `
+local function all_signed(SIG, UNITS, cur)
+  for _, u in ipairs(redis.call('HKEYS', UNITS)) do
+    if redis.call('HEXISTS', SIG, cur .. ':' .. u) == 0 then return false end
+  end
+  return true
+end
+`
+
+var signPledgeScript = NewScript(allSignedLua + `
 local META, SIG, MEMBERS, UNITS, VER = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local bl = redis.call('HMGET', BLOC, 'lang', 'tz', 'audit_head')
 local r = {l = bl[1] or '', z = bl[2] or ''}
@@ -346,11 +356,7 @@ redis.call('HSET', SIG, field, ARGV[2] .. '|' .. ACTOR .. '|' .. ARGV[5])
 r.c = redis.call('HINCRBY', META, 'cnt:' .. cur, 1)
 audit('pledge.sign', {unit = tonumber(unit), person = ACTOR, year = tonumber(year), version = hash})
 if r.c >= r.t and redis.call('HEXISTS', META, 'inforce:' .. cur) == 0 then
-  local all = true
-  for _, u in ipairs(redis.call('HKEYS', UNITS)) do
-    if redis.call('HEXISTS', SIG, cur .. ':' .. u) == 0 then all = false; break end
-  end
-  if all then
+  if all_signed(SIG, UNITS, cur) then
     redis.call('HSET', META, 'inforce:' .. cur, ARGV[2])
     r.f = 1
     audit('pledge.inforce', {year = tonumber(year), version = hash, units = r.t})
