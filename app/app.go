@@ -63,10 +63,6 @@ func New(cfg config.Config, o Options) (*App, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	ballots := ballotDefaults(cfg.Ballots)
-	if !ballots.Quorum.Valid() || !ballots.Majority.Valid() { // config.Validate refuses these first
-		return nil, fmt.Errorf("ballots: quorum %q, majority %q: expected half, two_thirds or all (quorum only)", cfg.Ballots.Quorum, cfg.Ballots.Majority)
-	}
 	a := &App{Config: cfg, Clock: o.Clock, Log: o.Log, Redis: o.Redis}
 	if a.Redis == nil {
 		rdb, err := NewRedis(cfg.Redis)
@@ -81,7 +77,10 @@ func New(cfg config.Config, o Options) (*App, error) {
 	}
 	a.Store = store.New(a.Redis, a.Clock)
 	a.Store.SetWaitReplicas(cfg.Redis.WaitReplicas, cfg.Redis.WaitTimeout)
-	_ = a.Store.SetBallotDefaults(ballots) // valid, checked above
+	if err := a.Store.SetBallotDefaults(ballotDefaults(cfg.Ballots)); err != nil { // config.Validate refuses these first
+		_ = a.Close()
+		return nil, fmt.Errorf("ballots: quorum %q, majority %q: %w", cfg.Ballots.Quorum, cfg.Ballots.Majority, err)
+	}
 	if cfg.Redis.ScriptLanes > 0 {
 		a.scripts = store.NewScriptBatcher(a.Redis, cfg.Redis.ScriptLanes, 10*time.Second)
 		a.Store.BatchScripts(a.scripts)

@@ -621,10 +621,8 @@ func (h *Ballots) vote(ctx context.Context, c *bot.Context) error {
 	}
 	p := h.pageFor(c, res.TZ)
 	chat, ballotID := c.Update.ChatID, res.Card.ID
-	// Drawn when the debounced edit goes out, from who has voted then: with several replicas,
-	// the others' votes since this one count too (a replica's older drawing must not hide a
-	// newer one's). A ballot closed meanwhile is not redrawn: its close draws the result.
-	// It runs when the edit's turn has come (and again on a retry).
+	// It runs when the edit's turn has come (and again on a retry). A ballot closed meanwhile is
+	// not redrawn: its close draws the result.
 	render := func() (string, [][]bot.Button, bool) {
 		voted := res.Voted
 		ctx, cancel := context.WithTimeout(context.Background(), redrawReadTimeout) // a slow Redis must not hold the sender: draw what this replica knows

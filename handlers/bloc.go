@@ -344,31 +344,30 @@ func (h *Bloc) renderUnits(ctx context.Context, c *bot.Context, b *domain.Bloc) 
 		}
 		s.WriteString("\n    👤 " + strings.Join(names, ", "))
 	}
-	chairName, deputyName := c.T("units.unset"), c.T("units.unset")
-	if hasChair {
-		chairName = html.EscapeString(chair.Name)
-	}
-	if hasDeputy {
-		deputyName = html.EscapeString(deputy.Name)
-	}
-	s.WriteString("\n\n" + c.T("units.leaders", "year", year, "chair", raw(chairName), "deputy", raw(deputyName)))
+	line, _ := leadersLine(c, b, year)
+	s.WriteString("\n\n" + line)
 	// Next year's, once a year-end conference has elected them.
-	nextChair, hasNextChair := b.Chair(year + 1)
-	nextDeputy, hasNextDeputy := b.Deputy(year + 1)
-	if hasNextChair || hasNextDeputy {
-		chairName, deputyName = c.T("units.unset"), c.T("units.unset")
-		if hasNextChair {
-			chairName = html.EscapeString(nextChair.Name)
-		}
-		if hasNextDeputy {
-			deputyName = html.EscapeString(nextDeputy.Name)
-		}
-		s.WriteString("\n" + c.T("units.leaders", "year", year+1, "chair", raw(chairName), "deputy", raw(deputyName)))
+	if line, elected := leadersLine(c, b, year+1); elected {
+		s.WriteString("\n" + line)
 	}
 	if reqs, err := h.store.PendingJoins(ctx, b.ChatID); err == nil && len(reqs) > 0 {
 		s.WriteString("\n" + c.T("units.pending", "n", len(reqs)))
 	}
 	return s.String()
+}
+
+// leadersLine says a year's chair and deputy; elected is false when neither is elected.
+func leadersLine(c *bot.Context, b *domain.Bloc, year int) (line string, elected bool) {
+	chairName, deputyName := c.T("units.unset"), c.T("units.unset")
+	chair, hasChair := b.Chair(year)
+	if hasChair {
+		chairName = html.EscapeString(chair.Name)
+	}
+	deputy, hasDeputy := b.Deputy(year)
+	if hasDeputy {
+		deputyName = html.EscapeString(deputy.Name)
+	}
+	return c.T("units.leaders", "year", year, "chair", raw(chairName), "deputy", raw(deputyName)), hasChair || hasDeputy
 }
 
 func (h *Bloc) lang(ctx context.Context, c *bot.Context) error {

@@ -183,11 +183,8 @@ func (h *Bloc) link(ctx context.Context, c *bot.Context, p domain.Person, u doma
 
 // assign: a manager replies to a person's message with /assign <unit>.
 func (h *Bloc) assign(ctx context.Context, c *bot.Context) error {
-	b, err := needBloc(ctx, c)
+	b, err := needManagerBloc(ctx, c)
 	if b == nil || err != nil {
-		return err
-	}
-	if ok, err := needManager(ctx, c); !ok || err != nil {
 		return err
 	}
 	q := strings.TrimSpace(c.Update.Args)
