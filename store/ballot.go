@@ -803,13 +803,13 @@ func (s *Store) LoadBallot(ctx context.Context, chatID int64, ballotID string) (
 
 // BallotTurnout reads who has voted in a ballot and whether it is still open, without its card:
 // what a redraw of its message needs when it goes out, so the message shows every replica's
-// votes, not only those of the replica drawing it. One round trip.
+// votes, not only those of the replica drawing it. One round trip, shared with the scripts of
+// concurrent updates (readTogether).
 func (s *Store) BallotTurnout(ctx context.Context, chatID int64, ballotID string) (voted []int, open bool, err error) {
 	ck := rkeys.ForChat(chatID)
-	pipe := s.rdb.Pipeline()
-	h := pipe.HMGet(ctx, ck.Ballot(ballotID), "state", "vf", "voted")
-	keys := pipe.HKeys(ctx, ck.BallotVotes(ballotID))
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+	h := redis.NewSliceCmd(ctx, "hmget", ck.Ballot(ballotID), "state", "vf", "voted")
+	keys := redis.NewStringSliceCmd(ctx, "hkeys", ck.BallotVotes(ballotID))
+	if err := s.readTogether(ctx, h, keys); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, false, fmt.Errorf("ballot turnout: %w", err)
 	}
 	vals := h.Val()

@@ -32,7 +32,7 @@ type ScriptBatcher struct {
 
 type batchCall struct {
 	ctx  context.Context
-	cmd  *redis.Cmd
+	cmds []redis.Cmder // a script, or the reads of one Do
 	done chan struct{}
 }
 
@@ -108,7 +108,9 @@ func (b *ScriptBatcher) send(batch []*batchCall) {
 	live := batch[:0] // the lane's own slice, filtered in place
 	for _, c := range batch {
 		if err := c.ctx.Err(); err != nil {
-			c.cmd.SetErr(err)
+			for _, cmd := range c.cmds {
+				cmd.SetErr(err)
+			}
 			close(c.done)
 			continue
 		}
@@ -119,12 +121,14 @@ func (b *ScriptBatcher) send(batch []*batchCall) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(live[0].ctx), b.timeout)
 	defer cancel()
-	if len(live) == 1 {
-		_ = b.rdb.Process(ctx, live[0].cmd)
+	if len(live) == 1 && len(live[0].cmds) == 1 {
+		_ = b.rdb.Process(ctx, live[0].cmds[0])
 	} else {
 		_, _ = b.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for _, c := range live {
-				_ = p.Process(ctx, c.cmd)
+				for _, cmd := range c.cmds {
+					_ = p.Process(ctx, cmd)
+				}
 			}
 			return nil
 		})
@@ -136,16 +140,7 @@ func (b *ScriptBatcher) send(batch []*batchCall) {
 
 func (b *ScriptBatcher) do(ctx context.Context, args ...any) *redis.Cmd {
 	cmd := redis.NewCmd(ctx, args...)
-	c := &batchCall{ctx: ctx, cmd: cmd, done: make(chan struct{})}
-	select {
-	case b.queue <- c:
-	case <-ctx.Done():
-		cmd.SetErr(ctx.Err())
-		return cmd
-	}
-	select {
-	case <-c.done:
-	case <-ctx.Done():
+	if !b.wait(ctx, []redis.Cmder{cmd}) {
 		// The script may still run (as with any command whose caller gives up): scripts are
 		// idempotent, a retry changes nothing twice.
 		cmd2 := redis.NewCmd(ctx, args...)
@@ -153,6 +148,45 @@ func (b *ScriptBatcher) do(ctx context.Context, args ...any) *redis.Cmd {
 		return cmd2
 	}
 	return cmd
+}
+
+// Do sends read commands in the lanes' next pipeline, with the scripts of concurrent updates,
+// and returns the first of their errors (redis.Nil included, as Pipeline.Exec does). It is for
+// reads made while others' scripts are in flight (a redraw's), which would otherwise pay a
+// round trip of their own.
+func (b *ScriptBatcher) Do(ctx context.Context, cmds ...redis.Cmder) error {
+	if len(cmds) == 0 {
+		return nil
+	}
+	if !b.wait(ctx, cmds) {
+		return ctx.Err()
+	}
+	for _, cmd := range cmds {
+		if err := cmd.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wait queues cmds as one call and waits for their replies; false when ctx ended first (the
+// commands may still be sent; their values must not be read then, the lane may set them).
+func (b *ScriptBatcher) wait(ctx context.Context, cmds []redis.Cmder) bool {
+	c := &batchCall{ctx: ctx, cmds: cmds, done: make(chan struct{})}
+	select {
+	case b.queue <- c:
+	case <-ctx.Done():
+		for _, cmd := range cmds {
+			cmd.SetErr(ctx.Err())
+		}
+		return false
+	}
+	select {
+	case <-c.done:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 func evalArgs(name, script string, keys []string, args []any) []any {

@@ -132,3 +132,86 @@ func TestScriptBatcherCancelledCaller(t *testing.T) {
 		t.Fatalf("next caller: %d, %v; want 1 (the cancelled script must not have run)", n, err)
 	}
 }
+
+// Reads sent through the batcher (a redraw's) get their own replies, share pipelines with the
+// scripts in flight, and report a missing key's redis.Nil and a wrong type's error as a
+// pipeline would.
+func TestScriptBatcherCarriesReads(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := srv.Client(t)
+	var mixed atomic.Int64 // pipelines holding both a script and a read
+	rdb.AddHook(mixedHook{&mixed})
+	b := NewScriptBatcher(rdb, 1, 5*time.Second)
+	defer b.Close()
+	ctx := context.Background()
+	sc := redis.NewScript(`return redis.call('HINCRBY', KEYS[1], ARGV[1], 1)`)
+	const n = 200
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*n)
+	for i := 0; i < n; i++ {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if err := sc.Run(ctx, b, []string{"h"}, fmt.Sprint(i)).Err(); err != nil {
+				errs <- err
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			get := redis.NewStringCmd(ctx, "get", "s")
+			hm := redis.NewSliceCmd(ctx, "hmget", fmt.Sprintf("r%d", i), "a", "b")
+			if err := b.Do(ctx, get, hm); !errors.Is(err, redis.Nil) {
+				errs <- fmt.Errorf("read %d: %v, want redis.Nil (no key s)", i, err)
+				return
+			}
+			if v := hm.Val(); len(v) != 2 || v[0] != nil || v[1] != nil || hm.Err() != nil {
+				errs <- fmt.Errorf("read %d: hmget %v %v", i, v, hm.Err())
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if got, err := rdb.HLen(ctx, "h").Result(); err != nil || got != n {
+		t.Fatalf("scripts ran: %d fields, %v; want %d", got, err, n)
+	}
+	if mixed.Load() == 0 {
+		t.Error("no read shared a pipeline with a script")
+	}
+	if err := rdb.Set(ctx, "s", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	get, wrong := redis.NewStringCmd(ctx, "get", "s"), redis.NewStringCmd(ctx, "get", "h")
+	if err := b.Do(ctx, get, wrong); err == nil || get.Val() != "v" {
+		t.Fatalf("a wrong type: %v, get %q; want WRONGTYPE and v", err, get.Val())
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := b.Do(cctx, redis.NewStringCmd(cctx, "get", "s")); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled read: %v, want context.Canceled", err)
+	}
+}
+
+type mixedHook struct{ n *atomic.Int64 }
+
+func (mixedHook) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (mixedHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (h mixedHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		var script, read bool
+		for _, c := range cmds {
+			switch c.Name() {
+			case "evalsha", "eval":
+				script = true
+			default:
+				read = true
+			}
+		}
+		if script && read {
+			h.n.Add(1)
+		}
+		return next(ctx, cmds)
+	}
+}

@@ -28,21 +28,13 @@ func (s *Store) LoadBloc(ctx context.Context, chatID int64) (*domain.Bloc, error
 }
 
 // blocCmds are the reads of a bloc queued in a pipeline (LoadBloc, and with other reads).
-// members and people are nil when they were not read (queueBlocCore).
+// members and people are nil when they were not read (LoadBlocAndPledges).
 type blocCmds struct{ bloc, units, members, people *redis.MapStringStringCmd }
 
 func queueBloc(ctx context.Context, pipe redis.Pipeliner, chatID int64) blocCmds {
-	c := queueBlocCore(ctx, pipe, chatID)
 	ck := rkeys.ForChat(chatID)
-	c.members, c.people = pipe.HGetAll(ctx, ck.Members()), pipe.HGetAll(ctx, ck.People())
-	return c
-}
-
-// queueBlocCore reads the bloc without its members and people: its settings, officers and
-// units, for what draws from those only (a pledge message).
-func queueBlocCore(ctx context.Context, pipe redis.Pipeliner, chatID int64) blocCmds {
-	ck := rkeys.ForChat(chatID)
-	return blocCmds{bloc: pipe.HGetAll(ctx, ck.Bloc()), units: pipe.HGetAll(ctx, ck.Units())}
+	return blocCmds{bloc: pipe.HGetAll(ctx, ck.Bloc()), units: pipe.HGetAll(ctx, ck.Units()),
+		members: pipe.HGetAll(ctx, ck.Members()), people: pipe.HGetAll(ctx, ck.People())}
 }
 
 func (c blocCmds) decode(chatID int64) (*domain.Bloc, error) {

@@ -119,17 +119,17 @@ func (s *Store) LoadPledges(ctx context.Context, chatID int64) (*Pledges, error)
 	return decodePledges(meta.Val(), ver.Val(), sig.Val())
 }
 
-// LoadBlocAndPledges is LoadPledges and the bloc in one round trip: what a pledge message is
-// drawn from. The bloc comes without its members and people (empty maps), which the message
-// does not show: each signature names its signer.
+// LoadBlocAndPledges is LoadPledges and the bloc in one round trip, shared with the scripts of
+// concurrent updates (readTogether): what a pledge message is drawn from. The bloc comes
+// without its members and people (empty maps), which the message does not show: each
+// signature names its signer.
 func (s *Store) LoadBlocAndPledges(ctx context.Context, chatID int64) (*domain.Bloc, *Pledges, error) {
 	k := pledgeKeysOf(chatID)
-	pipe := s.rdb.Pipeline()
-	bc := queueBlocCore(ctx, pipe, chatID)
-	meta := pipe.HGetAll(ctx, k.meta)
-	ver := pipe.HGetAll(ctx, k.ver)
-	sig := pipe.HGetAll(ctx, k.sig)
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+	ck := rkeys.ForChat(chatID)
+	all := func(key string) *redis.MapStringStringCmd { return redis.NewMapStringStringCmd(ctx, "hgetall", key) }
+	bc := blocCmds{bloc: all(ck.Bloc()), units: all(ck.Units())}
+	meta, ver, sig := all(k.meta), all(k.ver), all(k.sig)
+	if err := s.readTogether(ctx, bc.bloc, bc.units, meta, ver, sig); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, nil, fmt.Errorf("load pledges: %w", err)
 	}
 	b, err := bc.decode(chatID)

@@ -423,17 +423,24 @@ func (s *Store) LoadPoll(ctx context.Context, chatID int64, pollID string) (Poll
 
 // PollCounts reads an open poll's counts and voters for options options, without its card:
 // what a redraw of its message needs when it goes out, so it shows every replica's presses.
-// open is false once the poll has closed (its close draws the result). One round trip.
+// open is false once the poll has closed (its close draws the result). One round trip, shared
+// with the scripts of concurrent updates (readTogether).
 func (s *Store) PollCounts(ctx context.Context, chatID int64, pollID string, options int) (counts []int, voters int, open bool, err error) {
 	fields := make([]string, 0, options+2)
 	fields = append(fields, "state", "voters")
 	for i := 0; i < options; i++ {
 		fields = append(fields, "c"+strconv.Itoa(i))
 	}
-	vals, err := s.rdb.HMGet(ctx, rkeys.ForChat(chatID).Poll(pollID), fields...).Result()
-	if err != nil {
+	args := make([]any, 0, 2+len(fields))
+	args = append(args, "hmget", rkeys.ForChat(chatID).Poll(pollID))
+	for _, f := range fields {
+		args = append(args, f)
+	}
+	cmd := redis.NewSliceCmd(ctx, args...)
+	if err := s.readTogether(ctx, cmd); err != nil {
 		return nil, 0, false, fmt.Errorf("poll counts: %w", err)
 	}
+	vals := cmd.Val()
 	str := func(i int) string { v, _ := vals[i].(string); return v }
 	if str(0) != "open" {
 		return nil, 0, false, nil

@@ -31,6 +31,8 @@ type Store struct {
 	pollCards   cardCache[PollCard]
 	// scripts runs Run's scripts: the client itself, or a ScriptBatcher (batch.go).
 	scripts redis.Scripter
+	// batch, when set, also carries the redraws' reads (readTogether).
+	batch *ScriptBatcher
 	// ballotDefaults are the ballot rules of a bloc that has not set its own (ballot.go).
 	ballotDefaults BallotSettings
 }
@@ -42,7 +44,22 @@ func New(rdb redis.UniversalClient, clk clock.Clock) *Store {
 
 // BatchScripts makes Run send the scripts of concurrent changes together, through b
 // (RunDurable's stay on their own connection, with their WAIT).
-func (s *Store) BatchScripts(b *ScriptBatcher) { s.scripts = b }
+func (s *Store) BatchScripts(b *ScriptBatcher) { s.scripts, s.batch = b, b }
+
+// readTogether sends read commands in one round trip: with the batched scripts of concurrent
+// updates when the store has a batcher, in a pipeline of their own when not. Its error is the
+// first command's error, redis.Nil included.
+func (s *Store) readTogether(ctx context.Context, cmds ...redis.Cmder) error {
+	if s.batch != nil {
+		return s.batch.Do(ctx, cmds...)
+	}
+	pipe := s.rdb.Pipeline()
+	for _, c := range cmds {
+		_ = pipe.Process(ctx, c)
+	}
+	_, err := pipe.Exec(ctx)
+	return err
+}
 
 // Redis exposes the client to the packages that share it (the scheduler, the limiter).
 func (s *Store) Redis() redis.UniversalClient { return s.rdb }
