@@ -31,6 +31,9 @@ type Router struct {
 	Text HandlerFunc
 	// Unknown handles a command no one registered.
 	Unknown HandlerFunc
+	// Left handles a person leaving the group or being removed from it (Update.Left; may be
+	// nil). It is not rate-limited: the person did not act.
+	Left HandlerFunc
 }
 
 // NewRouter returns an empty router.

@@ -330,6 +330,11 @@ func (r *Runtime) route(ctx context.Context, c *Context, in *inbound) (HandlerFu
 	switch {
 	case u.MigrateTo != 0 || u.MigrateFrom != 0:
 		return r.migrate, "migrate"
+	case u.Left != nil:
+		if r.router.Left == nil || u.IsPrivate() {
+			return nil, ""
+		}
+		return r.router.Left, "left"
 	case u.Callback != nil:
 		kind, args, err := in.kind, in.args, in.decErr
 		h, ok := r.router.callbacks[kind]

@@ -38,6 +38,9 @@ type Update struct {
 	Callback       *Callback
 	MigrateTo      int64
 	MigrateFrom    int64
+	// Left is a person who left the group or was removed from it (the service message's; From
+	// is who removed them, or themselves). Never a bot.
+	Left *domain.Person
 }
 
 // MessageRef is the message an update replies to.
@@ -133,6 +136,10 @@ func normalize(tu *tgbotapi.Update, botID int64) (Update, bool) {
 		}
 		u.MigrateTo = m.MigrateToChatID
 		u.MigrateFrom = m.MigrateFromChatID
+		if l := m.LeftChatMember; l != nil && !l.IsBot {
+			p := person(l)
+			u.Left = &p
+		}
 		u.Text = m.Text
 		entities := m.Entities
 		if u.Text == "" {

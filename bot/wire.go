@@ -31,6 +31,7 @@ type wireMessage struct {
 	ReplyToMessage    *wireMessage       `json:"reply_to_message"`
 	MigrateToChatID   int64              `json:"migrate_to_chat_id"`
 	MigrateFromChatID int64              `json:"migrate_from_chat_id"`
+	LeftChatMember    *tgbotapi.User     `json:"left_chat_member"`
 }
 
 type wireChat struct {
@@ -103,6 +104,7 @@ func (m *wireMessage) message() *tgbotapi.Message {
 		Text: m.Text, Entities: entities(m.Entities), Caption: m.Caption, CaptionEntities: entities(m.CaptionEntities),
 		Document: m.Document, ReplyToMessage: m.ReplyToMessage.message(),
 		MigrateToChatID: m.MigrateToChatID, MigrateFromChatID: m.MigrateFromChatID,
+		LeftChatMember: m.LeftChatMember,
 	}
 	if len(m.Photo) > 0 {
 		out.Photo = make([]tgbotapi.PhotoSize, len(m.Photo))

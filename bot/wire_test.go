@@ -15,8 +15,8 @@ import (
 // The lean decoding of updates (wire.go) gives the runtime exactly what decoding the whole
 // tgbotapi.Update gave: the same normalized update and the same chat, for every kind of update
 // the simulator makes (commands with entities and @suffix, captions, photos, documents,
-// replies to the bot, anonymous admins, group migration, button presses, private chats), one
-// at a time and as a getUpdates batch.
+// replies to the bot, anonymous admins, members leaving or removed, group migration, button
+// presses, private chats), one at a time and as a getUpdates batch.
 func TestLeanDecodingMatchesTheLibrary(t *testing.T) {
 	sim := telegramsim.New(telegramsim.Options{Token: "1234:wire", BotUsername: "WireBot"})
 	if err := sim.Start(); err != nil {
@@ -72,6 +72,15 @@ func TestLeanDecodingMatchesTheLibrary(t *testing.T) {
 		t.Fatal(cb.Err)
 	}
 	last()
+	// Leaving, and being removed by an admin: left_chat_member service messages.
+	stranger := sim.NewUser("Hạnh", "hanh", "vi")
+	sg.Add(minh, false)
+	sg.Add(stranger, false)
+	sg.Leave(minh, nil)
+	last()
+	leftID := ids[len(ids)-1]
+	sg.Leave(stranger, lan)
+	last()
 	g.Migrate()
 	ids = append(ids, sim.LastUpdateID()-1)
 	last()
@@ -95,6 +104,9 @@ func TestLeanDecodingMatchesTheLibrary(t *testing.T) {
 		b, okB := normalize(lean, sim.Bot().ID)
 		if okA != okB || !reflect.DeepEqual(a, b) {
 			t.Errorf("update %s:\nlibrary %+v %v\nlean    %+v %v", body, a, okA, b, okB)
+		}
+		if id == leftID && (b.Left == nil || b.Left.ID != minh.ID || b.From.ID != minh.ID) {
+			t.Errorf("a member leaving: Left %+v, From %+v", b.Left, b.From)
 		}
 		if chatOf(&full) != chatOf(lean) {
 			t.Errorf("update %s: chat %d, lean %d", body, chatOf(&full), chatOf(lean))

@@ -78,6 +78,7 @@ func (h *Bloc) Register(r *bot.Router) {
 	r.Callback("ja", h.joinDecide)
 	r.Callback("lg", h.langPick)
 	r.Unknown = h.unknown
+	r.Left = h.left
 }
 
 // unknown answers a command the bot does not have. In a group, a command typed without

@@ -236,3 +236,42 @@ func (h *Bloc) leave(ctx context.Context, c *bot.Context) error {
 	c.Reply(c.T("leave.done", "person", raw(mention(c.Update.From)), "unit", u.Name))
 	return nil
 }
+
+// left: a representative who leaves the group, or is removed from it, no longer represents
+// their unit, so someone outside the group cannot vote or sign for it, nor read the bloc in a
+// private chat. The group is told, and told when the unit has no one left in it. Anyone
+// else's leaving is not remarked on.
+func (h *Bloc) left(ctx context.Context, c *bot.Context) error {
+	p := c.Update.Left
+	b, err := c.Bloc(ctx)
+	if errors.Is(err, domain.ErrNoBloc) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if _, linked := b.Members[p.ID]; !linked {
+		return nil
+	}
+	unitID, err := h.store.Unlink(ctx, b.ChatID, op(c), p.ID)
+	if errors.Is(err, domain.ErrNotLinked) {
+		return nil // a redelivery, or /leave just before
+	}
+	if err != nil {
+		return err
+	}
+	name, _, _ := b.NameOf(unitID)
+	text := c.T("left.unlinked", "person", raw(mention(*p)), "unit", name)
+	alone := true
+	for who, u := range b.Members {
+		if u == unitID && who != p.ID {
+			alone = false
+			break
+		}
+	}
+	if alone {
+		text += "\n" + c.T("left.unrepresented", "unit", name)
+	}
+	c.Reply(text)
+	return nil
+}

@@ -171,3 +171,58 @@ func TestRemovingUnitsAndThePledge(t *testing.T) {
 		t.Fatalf("removing next year's chair: %+v", ans)
 	}
 }
+
+// A representative who leaves the group, or is removed from it, no longer represents their
+// unit: the group is told (and told when the unit has no one left in it), they can neither
+// report for it nor read the bloc in a private chat, and the history says so. Someone who
+// represents nothing leaves unremarked, and a redelivered notice changes nothing.
+func TestLeavingTheGroupUnlinks(t *testing.T) {
+	env := testbot.New(t)
+	env.SetupBloc()
+	admin, units, people := env.Admin, env.Units, env.People
+	leaver := people[1]
+	priv := env.Sim.PrivateChat(leaver)
+	if r := env.SayIn(priv, leaver, "/donvi"); !strings.Contains(r.Text, units[1]) {
+		t.Fatalf("/donvi in private before leaving: %q", r.Text)
+	}
+	// A second representative of units[2], so that unit keeps one when the first is removed.
+	second := env.Sim.NewUser("Võ Thị Hạnh", "hanh_rep", "vi")
+	env.Group.Add(second, false)
+	env.Join(second, units[2])
+
+	env.Group.Leave(leaver, nil)
+	note := env.WaitBot(testbot.Containing("rời nhóm", units[1]))
+	if !strings.Contains(note.Text, "không còn ai đại diện") {
+		t.Fatalf("the unit left without anyone is not said: %q", note.Text)
+	}
+	env.Group.Leave(people[2], admin)
+	note = env.WaitBot(testbot.Containing("rời nhóm", units[2]))
+	if strings.Contains(note.Text, "không còn ai đại diện") {
+		t.Fatalf("a unit with another representative is said to have none: %q", note.Text)
+	}
+	// Someone who represents nothing leaves; then a member speaks, and the next bot message
+	// must be the answer to them, not a note about the guest.
+	guest := env.Sim.NewUser("Khách", "guest", "vi")
+	env.Group.Add(guest, false)
+	env.Group.Leave(guest, nil)
+	if r := env.Say(people[0], "/donvi"); strings.Contains(r.Text, "rời nhóm") {
+		t.Fatalf("a guest's leaving was remarked on: %q", r.Text)
+	}
+	for _, m := range env.Group.Messages() {
+		if m.FromBot && strings.Contains(m.Text, "Khách") {
+			t.Fatalf("the bot remarked on a guest: %q", m.Text)
+		}
+	}
+
+	if r := env.SayIn(priv, leaver, "/donvi"); !strings.Contains(r.Text, "dùng trong nhóm") {
+		t.Fatalf("/donvi in private after leaving: %q", r.Text)
+	}
+	env.Group.Add(leaver, false) // back in the group, but not linked until they /join again
+	if r := env.Say(leaver, "/baocao Một thành tích"); !strings.Contains(r.Text, "Bạn chưa đại diện đơn vị nào") {
+		t.Fatalf("a person who left reported: %q", r.Text)
+	}
+	h := env.Say(admin, "/lichsu 5")
+	if !strings.Contains(h.Text, "rời "+units[1]) || !strings.Contains(h.Text, "huỷ phân công "+people[2].FirstName) {
+		t.Errorf("/lichsu does not record both unlinks:\n%s", h.Text)
+	}
+}

@@ -246,6 +246,14 @@ var coreMessages = map[string]Msg{
 		VI: "👋 <b>{person}</b> không còn đại diện cho <b>{unit}</b> (quản trị viên huỷ phân công).",
 		EN: "👋 <b>{person}</b> no longer represents <b>{unit}</b> (unassigned by a manager).",
 	},
+	"left.unlinked": {
+		VI: "👋 <b>{person}</b> đã rời nhóm nên không còn đại diện cho <b>{unit}</b>.",
+		EN: "👋 <b>{person}</b> left the group and no longer represents <b>{unit}</b>.",
+	},
+	"left.unrepresented": {
+		VI: "<b>{unit}</b> hiện không còn ai đại diện trong nhóm: người của đơn vị gõ <code>/thamgia</code> để nhận lại.",
+		EN: "<b>{unit}</b> has no representative in the group now: someone from it can type <code>/join</code>.",
+	},
 
 	// Language.
 	"lang.choose": {VI: "Chọn ngôn ngữ của nhóm:", EN: "Choose the group's language:"},

@@ -105,6 +105,7 @@ type Message struct {
 	MigrateToChatID   int64
 	MigrateFromChatID int64
 	NewChatMembers    []*User
+	LeftChatMember    *User // a left_chat_member service message (Chat.Leave)
 }
 
 // EntityText returns the part of m.Text an entity covers.
@@ -200,6 +201,7 @@ type message struct {
 	migrateTo   int64
 	migrateFrom int64
 	newMembers  []*User
+	leftMember  *User
 	edits       int
 	deleted     bool
 }
@@ -220,6 +222,7 @@ func (m *message) snapshot() Message {
 		MigrateToChatID:   m.migrateTo,
 		MigrateFromChatID: m.migrateFrom,
 		NewChatMembers:    append([]*User(nil), m.newMembers...),
+		LeftChatMember:    m.leftMember,
 	}
 	if len(m.entities) > 0 {
 		out.Entities = append([]Entity(nil), m.entities...)
@@ -345,6 +348,7 @@ type wireMessage struct {
 	Caption           string          `json:"caption,omitempty"`
 	CaptionEntities   wireEntityList  `json:"caption_entities,omitempty"`
 	NewChatMembers    []*wireUser     `json:"new_chat_members,omitempty"`
+	LeftChatMember    *wireUser       `json:"left_chat_member,omitempty"`
 	MigrateToChatID   int64           `json:"migrate_to_chat_id,omitempty"`
 	MigrateFromChatID int64           `json:"migrate_from_chat_id,omitempty"`
 	ReplyMarkup       json.RawMessage `json:"reply_markup,omitempty"` // replyMarkup.inline
@@ -465,6 +469,9 @@ func (s *Sim) wireMessage(m *message, nested bool) *wireMessage {
 	}
 	for _, u := range m.newMembers {
 		w.NewChatMembers = append(w.NewChatMembers, u.wire())
+	}
+	if m.leftMember != nil {
+		w.LeftChatMember = m.leftMember.wire()
 	}
 	if m.markup != nil {
 		w.ReplyMarkup = m.markup.inline

@@ -153,8 +153,15 @@ func (c *Chat) Remove(u *User) {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if c.removeLocked(u) {
+		c.touchLocked()
+	}
+}
+
+// removeLocked takes u out of the members; false when u was not one.
+func (c *Chat) removeLocked(u *User) bool {
 	if c.members[u.ID] == nil {
-		return
+		return false
 	}
 	delete(c.members, u.ID)
 	for i, id := range c.memberOrder {
@@ -162,6 +169,30 @@ func (c *Chat) Remove(u *User) {
 			c.memberOrder = append(c.memberOrder[:i:i], c.memberOrder[i+1:]...)
 			break
 		}
+	}
+	return true
+}
+
+// Leave takes u out of the group as Telegram does when they leave it (by nil or u) or an
+// admin removes them (by): the bot gets a left_chat_member service message from by. Silent
+// when u was not a member.
+func (c *Chat) Leave(u, by *User) {
+	if c.Type == "private" {
+		panic("telegramsim: Leave on a private chat")
+	}
+	if by == nil {
+		by = u
+	}
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !c.removeLocked(u) {
+		return
+	}
+	m := &message{from: by, leftMember: u}
+	s.addMessageLocked(c, m)
+	if s.botSeesLocked(c, m) {
+		s.enqueueLocked("message", s.wireMessage(m, true))
 	}
 	c.touchLocked()
 }
@@ -398,7 +429,7 @@ func (s *Sim) botSeesLocked(c *Chat, m *message) bool {
 	if c.botStatus != "member" {
 		return false
 	}
-	if !s.opts.PrivacyMode || m.migrateFrom != 0 || m.migrateTo != 0 || len(m.newMembers) > 0 {
+	if !s.opts.PrivacyMode || m.migrateFrom != 0 || m.migrateTo != 0 || len(m.newMembers) > 0 || m.leftMember != nil {
 		return true
 	}
 	if m.replyTo != nil && m.replyTo.fromBot() {

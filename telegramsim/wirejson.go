@@ -230,6 +230,10 @@ func (m *wireMessage) appendJSON(b []byte) []byte {
 		}
 		w.b = append(w.b, ']')
 	}
+	if m.LeftChatMember != nil {
+		w.key("left_chat_member")
+		w.b = m.LeftChatMember.appendJSON(w.b)
+	}
 	w.intOmit("migrate_to_chat_id", m.MigrateToChatID)
 	w.intOmit("migrate_from_chat_id", m.MigrateFromChatID)
 	if len(m.ReplyMarkup) > 0 {
