@@ -96,10 +96,10 @@ func (h *Achievements) Register(r *bot.Router) {
 			return !u.IsPrivate() && u.SenderChat == 0 && strings.TrimSpace(u.Args) != ""
 		})
 	}
-	r.Command(bot.CommandInfo{Names: []string{"achievements", "thanhtich"}, MenuKey: "cmd.achievements", Group: true}, h.achievements)
+	r.Command(bot.CommandInfo{Names: []string{"achievements", "thanhtich"}, MenuKey: "cmd.achievements", Group: true, Private: true}, h.achievements)
 	r.Command(bot.CommandInfo{Names: []string{"summary", "tonghop"}, MenuKey: "cmd.summary", Group: true, Private: true}, h.summary)
 	r.Command(bot.CommandInfo{Names: []string{"categories", "linhvuc"}, MenuKey: "cmd.categories", Group: true}, h.categories)
-	r.Command(bot.CommandInfo{Names: []string{"evidence", "minhchung"}, MenuKey: "cmd.evidence", Group: true}, h.evidence)
+	r.Command(bot.CommandInfo{Names: []string{"evidence", "minhchung"}, MenuKey: "cmd.evidence", Group: true, Private: true}, h.evidence)
 	r.Prompt(promptReport, h.reportReply)
 	r.Callback(kindUndoReport, h.undo)
 	r.Callback(kindPickBloc, h.pickBloc)
@@ -549,9 +549,10 @@ func achExcerpt(text string, max int) string {
 	return b.String()
 }
 
-// achievements: /achievements [unit] [period].
+// achievements: /achievements [unit] [period]; in a private chat, of the sender's bloc (its
+// paging and file buttons act there too: pressedBloc).
 func (h *Achievements) achievements(ctx context.Context, c *bot.Context) error {
-	b, err := needBloc(ctx, c)
+	b, err := needBlocAnywhere(ctx, c, h.store)
 	if b == nil || err != nil {
 		return err
 	}
@@ -594,12 +595,8 @@ func (h *Achievements) achievements(ctx context.Context, c *bot.Context) error {
 
 // page: Next/Previous (and unit choice) buttons of /achievements edit the same message.
 func (h *Achievements) page(ctx context.Context, c *bot.Context) error {
-	b, err := c.Bloc(ctx)
-	if errors.Is(err, domain.ErrNoBloc) {
-		c.Answer(ctx, c.T("err.bad_button"), true)
-		return nil
-	}
-	if err != nil {
+	b, err := pressedBloc(ctx, c, h.store)
+	if b == nil || err != nil {
 		return err
 	}
 	if len(c.Args) != 4 {
@@ -706,9 +703,10 @@ func (h *Achievements) renderPage(ctx context.Context, c *bot.Context, b *domain
 	return head + body + "\n\n" + hint, buttons, nil
 }
 
-// evidence: /evidence <report id> sends the file a report keeps.
+// evidence: /evidence <report id> sends the file a report keeps (in a private chat, of the
+// sender's bloc).
 func (h *Achievements) evidence(ctx context.Context, c *bot.Context) error {
-	b, err := needBloc(ctx, c)
+	b, err := needBlocAnywhere(ctx, c, h.store)
 	if b == nil || err != nil {
 		return err
 	}
@@ -725,12 +723,12 @@ func (h *Achievements) evidence(ctx context.Context, c *bot.Context) error {
 
 // evidenceButton: the 📎 buttons of /achievements.
 func (h *Achievements) evidenceButton(ctx context.Context, c *bot.Context) error {
-	b, err := c.Bloc(ctx)
-	if errors.Is(err, domain.ErrNoBloc) || len(c.Args) != 1 {
+	if len(c.Args) != 1 {
 		c.Answer(ctx, c.T("err.bad_button"), true)
 		return nil
 	}
-	if err != nil {
+	b, err := pressedBloc(ctx, c, h.store)
+	if b == nil || err != nil {
 		return err
 	}
 	if msg, ok := h.sendEvidence(ctx, c, b, c.Args[0], c.Update.Callback.MessageID); !ok {

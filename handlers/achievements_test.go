@@ -677,3 +677,49 @@ func TestEvidenceCanBeOpened(t *testing.T) {
 		t.Fatalf("a forgotten reporter's file: %q", r.Text)
 	}
 }
+
+// A member browses the bloc's reports in a private chat with the bot: /thanhtich lists them,
+// its page buttons turn the page there, its 📎 buttons and /minhchung send the file there; a
+// person who represents no unit is sent to the group.
+func TestAchievementsInPrivate(t *testing.T) {
+	env := testbot.New(t)
+	env.SetupBloc()
+	P := env.People
+	for i := 0; i < 11; i++ {
+		env.Say(P[i%len(P)], fmt.Sprintf("/baocao Thành tích số %d của đơn vị #thi_dua", i+1))
+	}
+	photo := P[1].SendPhoto(env.Group, "")
+	env.ReplyTo(env.Group, P[1].Reply(env.Group, photo, "/baocao Hội thi văn nghệ #hoi_thi"))
+
+	priv := env.Sim.PrivateChat(P[0])
+	list := env.SayIn(priv, P[0], "/thanhtich")
+	if !strings.Contains(list.Text, "12 báo cáo · trang 1/2") || !strings.Contains(list.Text, "Hội thi văn nghệ") {
+		t.Fatalf("/thanhtich in private:\n%s", list.Text)
+	}
+	if ans := env.Press(P[0], list, "📎 #12"); !strings.Contains(ans, "Đã gửi minh chứng của #12") {
+		t.Fatalf("📎 in private: %q", ans)
+	}
+	sent := env.WaitBotIn(priv, func(m telegramsim.Message) bool { return m.ReplyTo == list.ID && m.Photo })
+	if sent.PhotoFileID != photo.PhotoFileID {
+		t.Fatalf("the photo sent in private: %+v", sent)
+	}
+	env.PressAnswer(P[0], list, "Trang sau ▶️")
+	page2 := env.WaitBotIn(priv, func(m telegramsim.Message) bool {
+		return m.ID == list.ID && strings.Contains(m.Text, "trang 2/2")
+	})
+	if !strings.Contains(page2.Text, "Thành tích số 1 ") {
+		t.Fatalf("page 2 in private:\n%s", page2.Text)
+	}
+	if r := env.SayIn(priv, P[0], "/minhchung 3"); !strings.Contains(r.Text, "không kèm tệp minh chứng") {
+		t.Fatalf("/minhchung in private: %q", r.Text)
+	}
+	guest := env.Sim.NewUser("Khách", "guest", "vi")
+	if r := env.SayIn(env.Sim.PrivateChat(guest), guest, "/thanhtich"); !strings.Contains(r.Text, "dùng trong nhóm") {
+		t.Fatalf("/thanhtich in private without a bloc: %q", r.Text)
+	}
+	// A member who has left the bloc since presses the page's button: told, nothing shown.
+	env.Say(P[0], "/roikhoi")
+	if ans := env.PressAnswer(P[0], page2, "◀️ Trang trước"); !ans.ShowAlert || !strings.Contains(ans.Text, "dùng trong nhóm") {
+		t.Fatalf("a press after leaving: %+v", ans)
+	}
+}

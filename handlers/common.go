@@ -74,6 +74,35 @@ func needBlocAnywhere(ctx context.Context, c *bot.Context, f blocFinder) (*domai
 	return nil, nil
 }
 
+// pressedBloc is the bloc a button press acts on: the group's, or in a private chat the bloc
+// of the presser's group when they belong to one only (the buttons of a command that
+// needBlocAnywhere answered there). When there is none, the press is answered and the bloc
+// is nil.
+func pressedBloc(ctx context.Context, c *bot.Context, f blocFinder) (*domain.Bloc, error) {
+	if !c.Update.IsPrivate() {
+		b, err := c.Bloc(ctx)
+		if errors.Is(err, domain.ErrNoBloc) {
+			c.Answer(ctx, c.T("err.bad_button"), true)
+			return nil, nil
+		}
+		return b, err
+	}
+	blocs, err := memberBlocs(ctx, f, c.Update.From.ID)
+	if err != nil {
+		return nil, err
+	}
+	switch len(blocs) {
+	case 0:
+		c.Answer(ctx, c.T("err.group_only"), true)
+		return nil, nil
+	case 1:
+		c.SetBloc(blocs[0])
+		return blocs[0], nil
+	}
+	c.Answer(ctx, c.T("err.bad_button"), true)
+	return nil, nil
+}
+
 // memberBlocs are the blocs in which person represents a unit.
 func memberBlocs(ctx context.Context, f blocFinder, person int64) ([]*domain.Bloc, error) {
 	ids, err := f.BlocsOf(ctx, person)
