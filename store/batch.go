@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"sync"
 	"time"
@@ -27,6 +28,7 @@ type ScriptBatcher struct {
 	timeout time.Duration
 	wg      sync.WaitGroup
 	stop    chan struct{}
+	stopped chan struct{} // closed once the lanes have ended
 	once    sync.Once
 }
 
@@ -45,7 +47,7 @@ func NewScriptBatcher(rdb redis.UniversalClient, lanes int, timeout time.Duratio
 	if lanes < 1 {
 		lanes = 1
 	}
-	b := &ScriptBatcher{rdb: rdb, queue: make(chan *batchCall, 4096), timeout: timeout, stop: make(chan struct{})}
+	b := &ScriptBatcher{rdb: rdb, queue: make(chan *batchCall, 4096), timeout: timeout, stop: make(chan struct{}), stopped: make(chan struct{})}
 	for i := 0; i < lanes; i++ {
 		b.wg.Add(1)
 		go b.lane()
@@ -53,11 +55,18 @@ func NewScriptBatcher(rdb redis.UniversalClient, lanes int, timeout time.Duratio
 	return b
 }
 
-// Close stops the lanes after the scripts already queued were sent.
+// Close stops the lanes after the scripts already queued were sent. A call made later fails
+// with ErrBatcherClosed.
 func (b *ScriptBatcher) Close() {
-	b.once.Do(func() { close(b.stop) })
-	b.wg.Wait()
+	b.once.Do(func() {
+		close(b.stop)
+		b.wg.Wait()
+		close(b.stopped)
+	})
 }
+
+// ErrBatcherClosed is the error of a call made through a closed ScriptBatcher.
+var ErrBatcherClosed = errors.New("store: script batcher closed")
 
 func (b *ScriptBatcher) lane() {
 	defer b.wg.Done()
@@ -140,11 +149,11 @@ func (b *ScriptBatcher) send(batch []*batchCall) {
 
 func (b *ScriptBatcher) do(ctx context.Context, args ...any) *redis.Cmd {
 	cmd := redis.NewCmd(ctx, args...)
-	if !b.wait(ctx, []redis.Cmder{cmd}) {
+	if err := b.wait(ctx, []redis.Cmder{cmd}); err != nil {
 		// The script may still run (as with any command whose caller gives up): scripts are
 		// idempotent, a retry changes nothing twice.
 		cmd2 := redis.NewCmd(ctx, args...)
-		cmd2.SetErr(ctx.Err())
+		cmd2.SetErr(err)
 		return cmd2
 	}
 	return cmd
@@ -158,8 +167,8 @@ func (b *ScriptBatcher) Do(ctx context.Context, cmds ...redis.Cmder) error {
 	if len(cmds) == 0 {
 		return nil
 	}
-	if !b.wait(ctx, cmds) {
-		return ctx.Err()
+	if err := b.wait(ctx, cmds); err != nil {
+		return err
 	}
 	for _, cmd := range cmds {
 		if err := cmd.Err(); err != nil {
@@ -169,23 +178,30 @@ func (b *ScriptBatcher) Do(ctx context.Context, cmds ...redis.Cmder) error {
 	return nil
 }
 
-// wait queues cmds as one call and waits for their replies; false when ctx ended first (the
-// commands may still be sent; their values must not be read then, the lane may set them).
-func (b *ScriptBatcher) wait(ctx context.Context, cmds []redis.Cmder) bool {
+// wait queues cmds as one call and waits for their replies. It returns ctx's error when ctx
+// ended first, ErrBatcherClosed when the lanes ended without them; the commands may still be
+// sent then, and their values must not be read (a lane may set them).
+func (b *ScriptBatcher) wait(ctx context.Context, cmds []redis.Cmder) error {
 	c := &batchCall{ctx: ctx, cmds: cmds, done: make(chan struct{})}
 	select {
 	case b.queue <- c:
 	case <-ctx.Done():
-		for _, cmd := range cmds {
-			cmd.SetErr(ctx.Err())
-		}
-		return false
+		return ctx.Err()
+	case <-b.stopped:
+		return ErrBatcherClosed
 	}
 	select {
 	case <-c.done:
-		return true
+		return nil
 	case <-ctx.Done():
-		return false
+		return ctx.Err()
+	case <-b.stopped:
+		select {
+		case <-c.done: // sent by the lanes' last drain
+			return nil
+		default:
+			return ErrBatcherClosed
+		}
 	}
 }
 

@@ -215,3 +215,20 @@ func (h mixedHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 		return next(ctx, cmds)
 	}
 }
+
+// A call made after Close fails at once instead of waiting for lanes that are gone.
+func TestScriptBatcherAfterClose(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := srv.Client(t)
+	b := NewScriptBatcher(rdb, 2, 5*time.Second)
+	b.Close()
+	b.Close() // twice is harmless
+	ctx := context.Background()
+	if err := b.Do(ctx, redis.NewStringCmd(ctx, "get", "k")); !errors.Is(err, ErrBatcherClosed) {
+		t.Fatalf("a read after Close: %v, want ErrBatcherClosed", err)
+	}
+	sc := redis.NewScript(`return 1`)
+	if err := sc.Run(ctx, b, []string{"k"}).Err(); !errors.Is(err, ErrBatcherClosed) {
+		t.Fatalf("a script after Close: %v, want ErrBatcherClosed", err)
+	}
+}
