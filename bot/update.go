@@ -13,7 +13,9 @@ import (
 const GroupAnonymousBot = 1087968824
 
 // AllowedUpdates are the update types the bot asks Telegram for.
-var AllowedUpdates = []string{"message", "callback_query", "my_chat_member"}
+// chat_member comes only where the bot is an administrator: there it tells of members leaving
+// even when Telegram sends no left_chat_member service message (larger groups).
+var AllowedUpdates = []string{"message", "callback_query", "my_chat_member", "chat_member"}
 
 // Update is an incoming update as the handlers see it: no Telegram types.
 type Update struct {
@@ -81,6 +83,17 @@ func person(u *tgbotapi.User) domain.Person {
 	return domain.Person{ID: u.ID, Name: name, Username: u.UserName}
 }
 
+// inChat reports whether a chat member's status is one of being in the chat.
+func inChat(m tgbotapi.ChatMember) bool {
+	switch m.Status {
+	case "creator", "administrator", "member":
+		return true
+	case "restricted":
+		return m.IsMember
+	}
+	return false
+}
+
 func fileOf(m *tgbotapi.Message) *FileRef {
 	switch {
 	case len(m.Photo) > 0:
@@ -96,6 +109,19 @@ func fileOf(m *tgbotapi.Message) *FileRef {
 func normalize(tu *tgbotapi.Update, botID int64) (Update, bool) {
 	u := Update{ID: int64(tu.UpdateID)}
 	switch {
+	case tu.ChatMember != nil:
+		// Only a person leaving or removed is handled (Update.Left), as its service message is.
+		cm := tu.ChatMember
+		gone := cm.NewChatMember.User
+		if !inChat(cm.OldChatMember) || inChat(cm.NewChatMember) || gone == nil || gone.IsBot {
+			return u, false
+		}
+		u.ChatID, u.ChatType, u.ChatTitle = cm.Chat.ID, cm.Chat.Type, cm.Chat.Title
+		u.From = person(&cm.From)
+		u.FromLang, u.FromBot = cm.From.LanguageCode, cm.From.IsBot
+		p := person(gone)
+		u.Left = &p
+		return u, true
 	case tu.CallbackQuery != nil:
 		cq := tu.CallbackQuery
 		u.From = person(cq.From)

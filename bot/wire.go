@@ -12,9 +12,24 @@ import (
 // and decoding all of it by reflection was the largest cost of receiving an update. Fields
 // that are not here are skipped by the decoder without being built.
 type wireUpdate struct {
-	UpdateID      int           `json:"update_id"`
-	Message       *wireMessage  `json:"message"`
-	CallbackQuery *wireCallback `json:"callback_query"`
+	UpdateID      int               `json:"update_id"`
+	Message       *wireMessage      `json:"message"`
+	CallbackQuery *wireCallback     `json:"callback_query"`
+	ChatMember    *wireMemberUpdate `json:"chat_member"`
+}
+
+// wireMemberUpdate is a chat_member update: what normalize reads of it.
+type wireMemberUpdate struct {
+	Chat wireChat      `json:"chat"`
+	From tgbotapi.User `json:"from"`
+	Old  wireMember    `json:"old_chat_member"`
+	New  wireMember    `json:"new_chat_member"`
+}
+
+type wireMember struct {
+	User     *tgbotapi.User `json:"user"`
+	Status   string         `json:"status"`
+	IsMember bool           `json:"is_member"`
 }
 
 type wireMessage struct {
@@ -91,6 +106,11 @@ func (w *wireUpdate) update() *tgbotapi.Update {
 			cq.Message = &tgbotapi.Message{MessageID: c.Message.MessageID, Chat: c.Message.Chat.chat()}
 		}
 		u.CallbackQuery = cq
+	}
+	if m := w.ChatMember; m != nil {
+		u.ChatMember = &tgbotapi.ChatMemberUpdated{Chat: *m.Chat.chat(), From: m.From,
+			OldChatMember: tgbotapi.ChatMember{User: m.Old.User, Status: m.Old.Status, IsMember: m.Old.IsMember},
+			NewChatMember: tgbotapi.ChatMember{User: m.New.User, Status: m.New.Status, IsMember: m.New.IsMember}}
 	}
 	return u
 }

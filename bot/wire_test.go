@@ -81,6 +81,21 @@ func TestLeanDecodingMatchesTheLibrary(t *testing.T) {
 	leftID := ids[len(ids)-1]
 	sg.Leave(stranger, lan)
 	last()
+	removedID := ids[len(ids)-1]
+	// Where the bot is an administrator and asks for them: chat_member updates too.
+	ask, err := http.PostForm(sim.URL()+"/bot1234:wire/getUpdates", url.Values{"timeout": {"0"},
+		"allowed_updates": {`["message","callback_query","my_chat_member","chat_member"]`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ask.Body.Close()
+	sg.PromoteBot(lan)
+	kicked := sim.NewUser("Phúc", "phuc", "vi")
+	sg.Add(kicked, false)
+	sg.Leave(kicked, lan)
+	ids = append(ids, sim.LastUpdateID()-1) // the service message
+	last()                                  // the chat_member update
+	memberID := ids[len(ids)-1]
 	g.Migrate()
 	ids = append(ids, sim.LastUpdateID()-1)
 	last()
@@ -107,6 +122,12 @@ func TestLeanDecodingMatchesTheLibrary(t *testing.T) {
 		}
 		if id == leftID && (b.Left == nil || b.Left.ID != minh.ID || b.From.ID != minh.ID) {
 			t.Errorf("a member leaving: Left %+v, From %+v", b.Left, b.From)
+		}
+		if id == removedID && (b.Left == nil || b.Left.ID != stranger.ID || b.From.ID != lan.ID) {
+			t.Errorf("a member removed: Left %+v, From %+v", b.Left, b.From)
+		}
+		if id == memberID && (!okB || b.Left == nil || b.Left.ID != kicked.ID || b.From.ID != lan.ID || b.ChatID != sg.ID) {
+			t.Errorf("a chat_member update of a removal: %+v %v", b, okB)
 		}
 		if chatOf(&full) != chatOf(lean) {
 			t.Errorf("update %s: chat %d, lean %d", body, chatOf(&full), chatOf(lean))

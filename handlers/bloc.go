@@ -21,7 +21,7 @@ type BlocStore interface {
 	Setup(ctx context.Context, chatID int64, op store.Op, name, lang, tz string) (store.SetupResult, error)
 	AddUnits(ctx context.Context, chatID int64, op store.Op, names []string) (store.AddUnitsResult, error)
 	Link(ctx context.Context, chatID int64, op store.Op, p domain.Person, unitID int, move bool) (store.LinkResult, error)
-	Unlink(ctx context.Context, chatID int64, op store.Op, person int64) (int, error)
+	Unlink(ctx context.Context, chatID int64, op store.Op, person int64) (store.UnlinkResult, error)
 	RenameUnit(ctx context.Context, chatID int64, op store.Op, unitID int, name string) (string, error)
 	RemoveUnit(ctx context.Context, chatID int64, op store.Op, unitID int, year int) (store.RemoveUnitResult, error)
 	SetLang(ctx context.Context, chatID int64, op store.Op, lang string) error

@@ -224,7 +224,7 @@ func (h *Bloc) leave(ctx context.Context, c *bot.Context) error {
 	if b == nil || err != nil {
 		return err
 	}
-	unitID, err := h.store.Unlink(ctx, b.ChatID, op(c), c.Update.From.ID)
+	res, err := h.store.Unlink(ctx, b.ChatID, op(c), c.Update.From.ID)
 	if errors.Is(err, domain.ErrNotLinked) {
 		c.Reply(c.T("leave.none"))
 		return nil
@@ -232,7 +232,7 @@ func (h *Bloc) leave(ctx context.Context, c *bot.Context) error {
 	if err != nil {
 		return err
 	}
-	u, _ := b.Unit(unitID)
+	u, _ := b.Unit(res.Unit)
 	c.Reply(c.T("leave.done", "person", raw(mention(c.Update.From)), "unit", u.Name))
 	return nil
 }
@@ -240,7 +240,9 @@ func (h *Bloc) leave(ctx context.Context, c *bot.Context) error {
 // left: a representative who leaves the group, or is removed from it, no longer represents
 // their unit, so someone outside the group cannot vote or sign for it, nor read the bloc in a
 // private chat. The group is told, and told when the unit has no one left in it. Anyone
-// else's leaving is not remarked on.
+// else's leaving is not remarked on, nor is a leaving told twice (a service message and a
+// chat_member update, or /leave just before, find the person unlinked already). A retried
+// update, whose unlink was made but whose notice was not sent, gets the notice.
 func (h *Bloc) left(ctx context.Context, c *bot.Context) error {
 	p := c.Update.Left
 	b, err := c.Bloc(ctx)
@@ -250,26 +252,20 @@ func (h *Bloc) left(ctx context.Context, c *bot.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, linked := b.Members[p.ID]; !linked {
+	res, err := h.store.Unlink(ctx, b.ChatID, op(c), p.ID)
+	if errors.Is(err, domain.ErrNotLinked) || errors.Is(err, domain.ErrNoBloc) {
 		return nil
-	}
-	unitID, err := h.store.Unlink(ctx, b.ChatID, op(c), p.ID)
-	if errors.Is(err, domain.ErrNotLinked) {
-		return nil // a redelivery, or /leave just before
 	}
 	if err != nil {
 		return err
 	}
-	name, _, _ := b.NameOf(unitID)
-	text := c.T("left.unlinked", "person", raw(mention(*p)), "unit", name)
-	alone := true
-	for who, u := range b.Members {
-		if u == unitID && who != p.ID {
-			alone = false
-			break
-		}
+	name, _, _ := b.NameOf(res.Unit)
+	key := "left.unlinked"
+	if c.Update.From.ID != p.ID {
+		key = "left.removed"
 	}
-	if alone {
+	text := c.T(key, "person", raw(mention(*p)), "unit", name)
+	if res.Others == 0 {
 		text += "\n" + c.T("left.unrepresented", "unit", name)
 	}
 	c.Reply(text)

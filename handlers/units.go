@@ -194,7 +194,7 @@ func (h *Bloc) unassign(ctx context.Context, c *bot.Context) error {
 	if !ok {
 		return nil
 	}
-	unitID, err := h.store.Unlink(ctx, b.ChatID, op(c), r.FromID)
+	res, err := h.store.Unlink(ctx, b.ChatID, op(c), r.FromID)
 	if errors.Is(err, domain.ErrNotLinked) {
 		c.Reply(c.T("unassign.none", "person", raw(mention(r.From))))
 		return nil
@@ -202,7 +202,7 @@ func (h *Bloc) unassign(ctx context.Context, c *bot.Context) error {
 	if err != nil {
 		return err
 	}
-	name, _, _ := b.NameOf(unitID)
+	name, _, _ := b.NameOf(res.Unit)
 	c.Reply(c.T("unassign.done", "person", raw(mention(r.From)), "unit", name))
 	return nil
 }

@@ -175,7 +175,7 @@ func TestRemovingUnitsAndThePledge(t *testing.T) {
 // A representative who leaves the group, or is removed from it, no longer represents their
 // unit: the group is told (and told when the unit has no one left in it), they can neither
 // report for it nor read the bloc in a private chat, and the history says so. Someone who
-// represents nothing leaves unremarked, and a redelivered notice changes nothing.
+// represents nothing leaves unremarked.
 func TestLeavingTheGroupUnlinks(t *testing.T) {
 	env := testbot.New(t)
 	env.SetupBloc()
@@ -196,7 +196,7 @@ func TestLeavingTheGroupUnlinks(t *testing.T) {
 		t.Fatalf("the unit left without anyone is not said: %q", note.Text)
 	}
 	env.Group.Leave(people[2], admin)
-	note = env.WaitBot(testbot.Containing("rời nhóm", units[2]))
+	note = env.WaitBot(testbot.Containing("bị mời khỏi nhóm", units[2]))
 	if strings.Contains(note.Text, "không còn ai đại diện") {
 		t.Fatalf("a unit with another representative is said to have none: %q", note.Text)
 	}
@@ -224,5 +224,35 @@ func TestLeavingTheGroupUnlinks(t *testing.T) {
 	h := env.Say(admin, "/lichsu 5")
 	if !strings.Contains(h.Text, "rời "+units[1]) || !strings.Contains(h.Text, "huỷ phân công "+people[2].FirstName) {
 		t.Errorf("/lichsu does not record both unlinks:\n%s", h.Text)
+	}
+}
+
+// Where the bot is an administrator it also learns of leavings from chat_member updates: in a
+// group whose service messages about members are hidden (Telegram's larger groups) a leaving
+// still unlinks, and where both come the group is told once.
+func TestLeavingTheGroupWithoutServiceMessages(t *testing.T) {
+	env := testbot.New(t)
+	env.SetupBloc()
+	units, people := env.Units, env.People
+	env.Group.PromoteBot(env.Admin)
+	env.Group.HideMemberMessages(true)
+	env.Group.Leave(people[3], nil)
+	env.WaitBot(testbot.Containing("rời nhóm", units[3]))
+
+	env.Group.HideMemberMessages(false)
+	env.Group.Leave(people[4], nil)
+	env.WaitBot(testbot.Containing("rời nhóm", units[4]))
+	env.Say(people[0], "/donvi") // handled after both of the leaving's updates
+	n := 0
+	for _, m := range env.Group.Messages() {
+		if m.FromBot && strings.Contains(m.Text, "rời nhóm") && strings.Contains(m.Text, units[4]) {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("the group was told %d times of one leaving", n)
+	}
+	if r := env.SayIn(env.Sim.PrivateChat(people[3]), people[3], "/donvi"); !strings.Contains(r.Text, "dùng trong nhóm") {
+		t.Fatalf("/donvi in private after leaving a large group: %q", r.Text)
 	}
 }

@@ -250,6 +250,10 @@ var coreMessages = map[string]Msg{
 		VI: "👋 <b>{person}</b> đã rời nhóm nên không còn đại diện cho <b>{unit}</b>.",
 		EN: "👋 <b>{person}</b> left the group and no longer represents <b>{unit}</b>.",
 	},
+	"left.removed": {
+		VI: "👋 <b>{person}</b> đã bị mời khỏi nhóm nên không còn đại diện cho <b>{unit}</b>.",
+		EN: "👋 <b>{person}</b> was removed from the group and no longer represents <b>{unit}</b>.",
+	},
 	"left.unrepresented": {
 		VI: "<b>{unit}</b> hiện không còn ai đại diện trong nhóm: người của đơn vị gõ <code>/thamgia</code> để nhận lại.",
 		EN: "<b>{unit}</b> has no representative in the group now: someone from it can type <code>/join</code>.",

@@ -444,25 +444,42 @@ redis.call('HDEL', MEMBERS, ARGV[4])
 local kind = 'member.unlink'
 if ACTOR ~= ARGV[4] then kind = 'member.unassign' end
 audit(kind, {person = ARGV[4], unit = tonumber(cur)})
-return done(cur)
+local others = 0
+for _, u in ipairs(redis.call('HVALS', MEMBERS)) do
+  if u == cur then others = others + 1 end
+end
+return done(cur .. ' ' .. others)
 `)
 
+// UnlinkResult is what Unlink did.
+type UnlinkResult struct {
+	Unit int // the unit the person no longer represents
+	// Others is how many people still represent it (-1: not known, the replay of an earlier
+	// build's result).
+	Others int
+}
+
 // Unlink removes a person's link (their own /leave, or a manager's /unassign when op.Actor is
-// someone else); it returns the unit they left.
-func (s *Store) Unlink(ctx context.Context, chatID int64, op Op, person int64) (int, error) {
+// someone else).
+func (s *Store) Unlink(ctx context.Context, chatID int64, op Op, person int64) (UnlinkResult, error) {
 	ck := rkeys.ForChat(chatID)
 	res, err := s.RunDurable(ctx, unlinkScript, chatID, op, []string{ck.Members()}, person)
 	if err != nil {
-		return 0, err
+		return UnlinkResult{}, err
 	}
 	if err := scriptErr(res.Value); err != nil {
-		return 0, err
+		return UnlinkResult{}, err
 	}
 	if err := s.rdb.SRem(ctx, rkeys.UserBlocs(person), chatID).Err(); err != nil {
-		return 0, fmt.Errorf("user index: %w", err)
+		return UnlinkResult{}, fmt.Errorf("user index: %w", err)
 	}
-	id, _ := strconv.Atoi(res.Value)
-	return id, nil
+	unit, others, found := strings.Cut(res.Value, " ")
+	r := UnlinkResult{Others: -1}
+	r.Unit, _ = strconv.Atoi(unit)
+	if found {
+		r.Others, _ = strconv.Atoi(others)
+	}
+	return r, nil
 }
 
 var setFieldScript = NewScript(`

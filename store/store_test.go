@@ -109,8 +109,12 @@ func TestMembership(t *testing.T) {
 	if blocs, _ := s.BlocsOf(ctx, lan.ID); len(blocs) != 1 || blocs[0] != chat {
 		t.Fatalf("user index: %v", blocs)
 	}
-	if u, err := s.Unlink(ctx, chat, Op{UpdateID: 16}, lan.ID); err != nil || u != 2 {
-		t.Fatalf("unlink: %v %v", u, err)
+	u, err := s.Unlink(ctx, chat, Op{UpdateID: 16}, lan.ID)
+	if err != nil || u.Unit != 2 || u.Others != 0 {
+		t.Fatalf("unlink: %+v %v; want unit 2 and no one else representing it", u, err)
+	}
+	if again, err := s.Unlink(ctx, chat, Op{UpdateID: 16}, lan.ID); err != nil || again != u {
+		t.Fatalf("a replayed unlink: %+v %v; want %+v", again, err, u)
 	}
 	if _, err := s.Unlink(ctx, chat, Op{UpdateID: 17}, lan.ID); !errors.Is(err, domain.ErrNotLinked) {
 		t.Fatalf("unlink twice: %v", err)

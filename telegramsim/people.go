@@ -23,6 +23,8 @@ type Chat struct {
 	members      map[int64]*member
 	memberOrder  []int64
 	botStatus    string // groups: "member", "left" or "kicked"
+	botAdmin     bool   // the bot is an administrator (PromoteBot): it gets chat_member updates
+	hideMembers  bool   // no join/leave service messages, as in Telegram's larger groups
 	migratedTo   *Chat
 	migratedFrom *Chat
 	changed      chan struct{} // closed on any change in this chat
@@ -174,27 +176,67 @@ func (c *Chat) removeLocked(u *User) bool {
 }
 
 // Leave takes u out of the group as Telegram does when they leave it (by nil or u) or an
-// admin removes them (by): the bot gets a left_chat_member service message from by. Silent
-// when u was not a member.
+// admin removes them (by): the bot gets a left_chat_member service message from by (unless
+// HideMemberMessages), and, when it is an administrator (PromoteBot) and asked for them, a
+// chat_member update. Silent when u was not a member.
 func (c *Chat) Leave(u, by *User) {
 	if c.Type == "private" {
 		panic("telegramsim: Leave on a private chat")
 	}
-	if by == nil {
-		by = u
+	status := "kicked"
+	if by == nil || by == u {
+		by, status = u, "left"
 	}
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	was := c.statusOfLocked(u)
 	if !c.removeLocked(u) {
 		return
 	}
-	m := &message{from: by, leftMember: u}
-	s.addMessageLocked(c, m)
-	if s.botSeesLocked(c, m) {
-		s.enqueueLocked("message", s.wireMessage(m, true))
+	if !c.hideMembers {
+		m := &message{from: by, leftMember: u}
+		s.addMessageLocked(c, m)
+		if s.botSeesLocked(c, m) {
+			s.enqueueLocked("message", s.wireMessage(m, true))
+		}
+	}
+	if c.botAdmin && c.botStatus == "member" && s.allowedLocked("chat_member") {
+		s.enqueueLocked("chat_member", wireChatMemberUpdated{
+			Chat: c.wire(), From: by.wire(), Date: s.clk.Now().Unix(),
+			OldChatMember: s.memberWire(u, was), NewChatMember: s.memberWire(u, status),
+		})
 	}
 	c.touchLocked()
+}
+
+// PromoteBot makes the bot an administrator of the group: it gets a my_chat_member update,
+// and chat_member updates from then on (when its allowed_updates ask for them).
+func (c *Chat) PromoteBot(by *User) {
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.Type == "private" {
+		panic("telegramsim: PromoteBot on a private chat")
+	}
+	if c.botAdmin || c.botStatus != "member" {
+		return
+	}
+	c.botAdmin = true
+	s.enqueueLocked("my_chat_member", wireChatMemberUpdated{
+		Chat: c.wire(), From: by.wire(), Date: s.clk.Now().Unix(),
+		OldChatMember: s.memberWire(s.bot, "member"), NewChatMember: s.memberWire(s.bot, "administrator"),
+	})
+	c.touchLocked()
+}
+
+// HideMemberMessages stops (or restarts) the service messages of members joining and leaving,
+// as Telegram does in larger groups; chat_member updates still come (Leave).
+func (c *Chat) HideMemberMessages(hide bool) {
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.hideMembers = hide
 }
 
 // Members returns the group's members in the order they were added.
@@ -552,7 +594,7 @@ func (c *Chat) Migrate() *Chat {
 		nm := ng.addLocked(m.u, m.admin)
 		nm.creator = m.creator
 	}
-	ng.botStatus = c.botStatus
+	ng.botStatus, ng.botAdmin, ng.hideMembers = c.botStatus, c.botAdmin, c.hideMembers
 	c.migratedTo, ng.migratedFrom = ng, c
 
 	from := s.anon
@@ -611,6 +653,9 @@ func (s *Sim) setBotStatusLocked(c *Chat, status string, by *User) {
 		return
 	}
 	c.botStatus = status
+	if status != "member" {
+		c.botAdmin = false // kicked or left: an administrator no more
+	}
 	s.enqueueLocked("my_chat_member", wireChatMemberUpdated{
 		Chat: c.wire(), From: by.wire(), Date: s.clk.Now().Unix(),
 		OldChatMember: s.memberWire(s.bot, old), NewChatMember: s.memberWire(s.bot, status),
