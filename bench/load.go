@@ -279,8 +279,9 @@ type RunResult struct {
 	// the floor's worlds receive the same updates only when their messages are alike.
 	PressBytes float64
 	// Edits is the bot's editMessageText requests in the window per update answered (its
-	// redraws of the group messages; the floor makes none).
-	Edits float64
+	// redraws of the group messages; the floor makes none), and EditsRefused those of them
+	// the simulator refused (Telegram's "message is not modified").
+	Edits, EditsRefused float64
 }
 
 // KindLat is one kind's latency.
@@ -321,7 +322,7 @@ func (w *World) ClosedLoop(ctx context.Context, mix Mix, slots int, warm, dur ti
 	r := l.result(dur, 0)
 	r.setCPU(proc, rcpu, others)
 	r.PressBytes = cpu.pressBytes()
-	r.Edits = cpu.editsPer(r.Done)
+	r.Edits, r.EditsRefused = cpu.editsPer(r.Done)
 	return r, nil
 }
 
@@ -365,7 +366,7 @@ func (w *World) OpenLoop(ctx context.Context, mix Mix, rate float64, warm, dur t
 	r := l.result(dur, rate)
 	r.setCPU(proc, rcpu, others)
 	r.PressBytes = cpu.pressBytes()
-	r.Edits = cpu.editsPer(r.Done)
+	r.Edits, r.EditsRefused = cpu.editsPer(r.Done)
 	return r, nil
 }
 
@@ -468,21 +469,23 @@ type cpuMeter struct {
 	presses [2]int
 	bytes   [2]int64
 	edits   [2]int
+	refused [2]int // editMessageText answered ok=false
 }
 
 func (w *World) startCPU(ctx context.Context) *cpuMeter {
 	st := w.Sim.Stats()
 	return &cpuMeter{w: w, proc0: procCPU(), redis0: w.redisCPU(ctx), busy0: machineBusy(), t0: time.Now(),
 		presses: [2]int{st.UpdatesByKind["callback_query"]}, bytes: [2]int64{st.UpdateBytes["callback_query"]},
-		edits: [2]int{st.Requests["editMessageText"]}}
+		edits: [2]int{st.Requests["editMessageText"]}, refused: [2]int{st.Errors["editMessageText"]}}
 }
 
-// editsPer is the edits requested between start and stop per update of n (0 for a nil meter).
-func (m *cpuMeter) editsPer(n int) float64 {
+// editsPer is the edits requested between start and stop per update of n, and those refused
+// (0 for a nil meter).
+func (m *cpuMeter) editsPer(n int) (edits, refused float64) {
 	if m == nil || n == 0 {
-		return 0
+		return 0, 0
 	}
-	return float64(m.edits[1]-m.edits[0]) / float64(n)
+	return float64(m.edits[1]-m.edits[0]) / float64(n), float64(m.refused[1]-m.refused[0]) / float64(n)
 }
 
 // pressBytes is the mean size of the presses' updates queued between start and stop (0 when
@@ -503,7 +506,7 @@ func (m *cpuMeter) stop(ctx context.Context) (proc, redis time.Duration, others 
 	proc, redis = procCPU()-m.proc0, m.w.redisCPU(ctx)-m.redis0
 	st := m.w.Sim.Stats()
 	m.presses[1], m.bytes[1] = st.UpdatesByKind["callback_query"], st.UpdateBytes["callback_query"]
-	m.edits[1] = st.Requests["editMessageText"]
+	m.edits[1], m.refused[1] = st.Requests["editMessageText"], st.Errors["editMessageText"]
 	busy := machineBusy() - m.busy0
 	if el := time.Since(m.t0); el > 0 {
 		others = max(0, float64(busy-proc-redis)/float64(el))

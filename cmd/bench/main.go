@@ -353,7 +353,7 @@ func runOne(ctx context.Context, o options, mode string, floor bool, what string
 		w.Close()
 		return bench.RunResult{}, "", err
 	}
-	logf("  %.0f/s p50 %v p99 %v, CPU per update: %v here, %v redis; other processes: %.2f cores; presses of %.0f bytes, %.3f edits per update", r.Rate, r.P50, r.P99, r.CPUProc, r.CPURedis, r.Others, r.PressBytes, r.Edits)
+	logf("  %.0f/s p50 %v p99 %v, CPU per update: %v here, %v redis; other processes: %.2f cores; presses of %.0f bytes, %.3f edits per update (%.3f refused)", r.Rate, r.P50, r.P99, r.CPUProc, r.CPURedis, r.Others, r.PressBytes, r.Edits, r.EditsRefused)
 	l := w.Log.Summary()
 	if keep != nil {
 		*keep = w
