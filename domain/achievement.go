@@ -597,7 +597,8 @@ func SplitQuery(args string, thisYear int) (unit string, p Period, ok bool) {
 	return strings.Join(words, " "), Period{}, true
 }
 
-// looksLikePeriod: a word with a digit and a '/' or of 4 digits ("13/2024", "q5/2024").
+// looksLikePeriod: a word with a digit and a '/' or of 4 or more digits ("13/2024",
+// "q5/2024", "20245"). A shorter number ("3") is a unit's number in /units, not a period.
 func looksLikePeriod(w string) bool {
 	digits := 0
 	for _, r := range w {
@@ -605,7 +606,7 @@ func looksLikePeriod(w string) bool {
 			digits++
 		}
 	}
-	return digits > 0 && (strings.ContainsAny(w, "/-") || digits == len(w))
+	return digits > 0 && (strings.ContainsAny(w, "/-") || digits == len(w) && digits >= 4)
 }
 
 // UnitTally is one unit's counts in a Tally.

@@ -160,6 +160,9 @@ func TestSplitQuery(t *testing.T) {
 		"quý 2/2024":            {"", "2024q2", true},
 		"hải quan tháng 6/2024": {"hải quan", "2024m06", true},
 		"cuc thue 13/2024":      {"cuc thue", "", false},
+		"20245":                 {"", "", false},
+		"3":                     {"3", "", true},       // the unit numbered 3 in /units
+		"3 2024":                {"", "2024m03", true}, // March 2024
 	}
 	for in, want := range cases {
 		u, p, ok := SplitQuery(in, 2024)

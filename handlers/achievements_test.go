@@ -710,6 +710,10 @@ func TestAchievementsInPrivate(t *testing.T) {
 	if !strings.Contains(page2.Text, "Thành tích số 1 ") {
 		t.Fatalf("page 2 in private:\n%s", page2.Text)
 	}
+	// A unit by its number in /donvi, as the other unit commands take it.
+	if r := env.SayIn(priv, P[0], "/thanhtich 2"); !strings.Contains(r.Text, "Thành tích · "+env.Units[1]) {
+		t.Fatalf("/thanhtich 2 (the second unit):\n%s", r.Text)
+	}
 	if r := env.SayIn(priv, P[0], "/minhchung 3"); !strings.Contains(r.Text, "không kèm tệp minh chứng") {
 		t.Fatalf("/minhchung in private: %q", r.Text)
 	}
