@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"html"
 	"strings"
 	"time"
 
@@ -103,13 +104,15 @@ func (c *Context) EditNow(ctx context.Context, messageID int, text string, butto
 	return c.rt.sender.EditNow(ctx, c.Update.ChatID, messageID, text, buttons)
 }
 
-// Answer answers the button press with a short notice (or an alert).
+// Answer answers the button press with a short notice (or an alert). text is HTML, as c.T
+// renders it (tags and escaped user text); Telegram shows an answer as plain text, so it is
+// sent as PlainText.
 func (c *Context) Answer(ctx context.Context, text string, alert bool) {
 	if c.Update.Callback == nil || c.answered {
 		return
 	}
 	c.answered = true
-	if err := c.rt.sender.Answer(ctx, c.Update.Callback.ID, text, alert); err != nil {
+	if err := c.rt.sender.Answer(ctx, c.Update.Callback.ID, PlainText(text), alert); err != nil {
 		c.rt.log.Warn("answer callback failed", "err", err)
 	}
 }
@@ -179,3 +182,23 @@ func (c *Context) BotUsername() string { return c.rt.me.UserName }
 
 // Runtime gives access to shared services (for handlers that need the sender directly).
 func (c *Context) Runtime() *Runtime { return c.rt }
+
+// PlainText is a short HTML text (c.T's, say) as plain text: tags dropped, entities decoded.
+func PlainText(s string) string {
+	if !strings.ContainsAny(s, "<&") {
+		return s
+	}
+	var out strings.Builder
+	in := false
+	for _, r := range s {
+		switch {
+		case r == '<':
+			in = true
+		case r == '>':
+			in = false
+		case !in:
+			out.WriteRune(r)
+		}
+	}
+	return html.UnescapeString(out.String())
+}

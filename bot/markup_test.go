@@ -46,3 +46,20 @@ func TestAddMarkupIsTheKeyboardJSON(t *testing.T) {
 		t.Errorf("no buttons gave reply_markup %q", p["reply_markup"])
 	}
 }
+
+// A callback answer is shown as plain text: the HTML that c.T renders loses its tags and its
+// entities are decoded, so a unit named "Văn hóa & Thể thao" is not shown as "&amp;".
+func TestPlainText(t *testing.T) {
+	cases := map[string]string{
+		"":                                "",
+		"✅ Đã ghi nhận":                   "✅ Đã ghi nhận",
+		"<b>Văn hóa &amp; Thể thao</b> →": "Văn hóa & Thể thao →",
+		"a &lt;b&gt; c":                   "a <b> c",
+		"<i>x</i> &#39;y&#39;":            "x 'y'",
+	}
+	for in, want := range cases {
+		if got := PlainText(in); got != want {
+			t.Errorf("PlainText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -673,3 +673,19 @@ func TestBallotInPrivate(t *testing.T) {
 		t.Fatalf("/phieubau in private: %q %v", r.Text, r.Buttons)
 	}
 }
+
+// A button's answer is plain text: a unit whose name holds "&" is shown with it, not with
+// the HTML entity the group messages use.
+func TestAnswersArePlainText(t *testing.T) {
+	env := testbot.New(t)
+	env.SetupBloc()
+	units, people := env.Units, env.People
+	if r := env.Say(env.Admin, "/doitendonvi "+units[3]+" = Văn hóa & Thể thao"); !strings.Contains(r.Text, "thành Văn hóa & Thể thao") {
+		t.Fatalf("rename: %q", r.Text)
+	}
+	ballot := env.Say(env.Admin, "/baucu truong 17:00")
+	ans := env.PressAnswer(people[0], ballot, unitButton(t, ballot, "Văn hóa & Thể thao"))
+	if !strings.Contains(ans.Text, "→ Văn hóa & Thể thao.") || strings.Contains(ans.Text, "&amp;") {
+		t.Fatalf("the vote's answer: %q", ans.Text)
+	}
+}

@@ -605,25 +605,8 @@ func (h *Deadlines) cancelButton(ctx context.Context, c *bot.Context) error {
 		c.Send(bot.Outgoing{ChatID: c.Update.ChatID, Text: msg})
 		return nil
 	}
-	c.Answer(ctx, html.UnescapeString(stripTags(msg)), true)
+	c.Answer(ctx, msg, true)
 	return nil
-}
-
-// stripTags removes HTML tags from a short rendered message (for a callback answer).
-func stripTags(s string) string {
-	var out strings.Builder
-	in := false
-	for _, r := range s {
-		switch {
-		case r == '<':
-			in = true
-		case r == '>':
-			in = false
-		case !in:
-			out.WriteRune(r)
-		}
-	}
-	return out.String()
 }
 
 // Timer kinds of deadlines and reminders.

@@ -361,7 +361,7 @@ func (h *Pledge) signButton(ctx context.Context, c *bot.Context) error {
 // pledgeSay answers a button with a plain-text notice, or replies to a command.
 func pledgeSay(ctx context.Context, c *bot.Context, text string, alert bool) {
 	if c.Update.Callback != nil {
-		c.Answer(ctx, html.UnescapeString(text), alert)
+		c.Answer(ctx, text, alert)
 		return
 	}
 	c.Reply(text)
@@ -398,8 +398,8 @@ func (h *Pledge) signed(ctx context.Context, c *bot.Context, res store.SignResul
 		return err
 	}
 	if c.Update.Callback != nil {
-		c.Answer(ctx, html.UnescapeString(c.T("pledge.signed_answer", "unit", res.UnitName, "version", res.Hash,
-			"n", res.Signed, "total", res.Units)), false)
+		c.Answer(ctx, c.T("pledge.signed_answer", "unit", res.UnitName, "version", res.Hash,
+			"n", res.Signed, "total", res.Units), false)
 	} else {
 		c.Reply(c.T("pledge.signed", "unit", res.UnitName, "version", res.Hash, "person", raw(mention(c.Update.From)),
 			"at", c.Now().In(loc).Format(pledgeTimeLayout), "n", res.Signed, "total", res.Units))
