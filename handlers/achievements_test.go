@@ -721,6 +721,21 @@ func TestAchievementsInPrivate(t *testing.T) {
 	if r := env.SayIn(env.Sim.PrivateChat(guest), guest, "/thanhtich"); !strings.Contains(r.Text, "dùng trong nhóm") {
 		t.Fatalf("/thanhtich in private without a bloc: %q", r.Text)
 	}
+	// A member of a second bloc too: a press in private cannot tell which bloc, and says so.
+	g2 := env.Sim.NewSupergroup("Khối thi đua hai")
+	g2.Add(env.Admin, true)
+	g2.Add(P[0], false)
+	env.SayIn(g2, env.Admin, "/thietlap Khối hai")
+	env.SayIn(g2, env.Admin, "/themdonvi\nĐơn vị Một\nĐơn vị Hai")
+	hello := P[0].Send(g2, "Xin chào")
+	if r := env.ReplyTo(g2, env.Admin.Reply(g2, hello, "/phancong Đơn vị Một")); !strings.Contains(r.Text, "Đơn vị Một") {
+		t.Fatalf("assign in the second bloc: %q", r.Text)
+	}
+	if ans := env.PressAnswer(P[0], page2, "◀️ Trang trước"); !ans.ShowAlert || !strings.Contains(ans.Text, "Bạn thuộc nhiều khối") ||
+		!strings.Contains(ans.Text, "Khối hai") {
+		t.Fatalf("a press in private by a member of two blocs: %+v", ans)
+	}
+	env.SayIn(g2, P[0], "/roikhoi")
 	// A member who has left the bloc since presses the page's button: told, nothing shown.
 	env.Say(P[0], "/roikhoi")
 	if ans := env.PressAnswer(P[0], page2, "◀️ Trang trước"); !ans.ShowAlert || !strings.Contains(ans.Text, "dùng trong nhóm") {

@@ -66,11 +66,7 @@ func needBlocAnywhere(ctx context.Context, c *bot.Context, f blocFinder) (*domai
 		c.SetBloc(blocs[0])
 		return blocs[0], nil
 	}
-	names := make([]string, len(blocs))
-	for i, b := range blocs {
-		names[i] = b.Name
-	}
-	c.Reply(c.T("err.several_blocs", "list", strings.Join(names, "; ")))
+	c.Reply(c.T("err.several_blocs", "list", blocNames(blocs)))
 	return nil, nil
 }
 
@@ -99,8 +95,17 @@ func pressedBloc(ctx context.Context, c *bot.Context, f blocFinder) (*domain.Blo
 		c.SetBloc(blocs[0])
 		return blocs[0], nil
 	}
-	c.Answer(ctx, c.T("err.bad_button"), true)
+	c.Answer(ctx, c.T("err.several_blocs", "list", blocNames(blocs)), true)
 	return nil, nil
+}
+
+// blocNames lists blocs' names for err.several_blocs.
+func blocNames(blocs []*domain.Bloc) string {
+	names := make([]string, len(blocs))
+	for i, b := range blocs {
+		names[i] = b.Name
+	}
+	return strings.Join(names, "; ")
 }
 
 // memberBlocs are the blocs in which person represents a unit.
