@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"html"
 	"strconv"
 	"strings"
 
@@ -144,7 +143,7 @@ func (h *Bloc) removeUnitConfirmed(ctx context.Context, c *bot.Context) error {
 		return nil
 	case errors.Is(err, domain.ErrUnitHasRole):
 		name, _, _ := b.NameOf(id)
-		c.Answer(ctx, html.UnescapeString(c.T("unit.remove_role", "unit", name)), true) // an alert is plain text
+		c.Answer(ctx, c.T("unit.remove_role", "unit", name), true)
 		return nil
 	case errors.Is(err, domain.ErrUnknownUnit):
 		c.Answer(ctx, c.T("unit.remove_gone"), true)
