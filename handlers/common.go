@@ -54,20 +54,7 @@ func needBlocAnywhere(ctx context.Context, c *bot.Context, f blocFinder) (*domai
 	if !c.Update.IsPrivate() {
 		return needBloc(ctx, c)
 	}
-	blocs, err := memberBlocs(ctx, f, c.Update.From.ID)
-	if err != nil {
-		return nil, err
-	}
-	switch len(blocs) {
-	case 0:
-		c.Reply(c.T("err.group_only"))
-		return nil, nil
-	case 1:
-		c.SetBloc(blocs[0])
-		return blocs[0], nil
-	}
-	c.Reply(c.T("err.several_blocs", "list", blocNames(blocs)))
-	return nil, nil
+	return senderBloc(ctx, c, f, func(text string) { c.Reply(text) })
 }
 
 // pressedBloc is the bloc a button press acts on: the group's, or in a private chat the bloc
@@ -83,29 +70,31 @@ func pressedBloc(ctx context.Context, c *bot.Context, f blocFinder) (*domain.Blo
 		}
 		return b, err
 	}
+	return senderBloc(ctx, c, f, func(text string) { c.Answer(ctx, text, true) })
+}
+
+// senderBloc is, in a private chat, the bloc the sender represents a unit in, when there is
+// one only; the context then speaks its language. Otherwise tell says why (no bloc, or
+// several, named) and the bloc is nil.
+func senderBloc(ctx context.Context, c *bot.Context, f blocFinder, tell func(string)) (*domain.Bloc, error) {
 	blocs, err := memberBlocs(ctx, f, c.Update.From.ID)
 	if err != nil {
 		return nil, err
 	}
 	switch len(blocs) {
 	case 0:
-		c.Answer(ctx, c.T("err.group_only"), true)
+		tell(c.T("err.group_only"))
 		return nil, nil
 	case 1:
 		c.SetBloc(blocs[0])
 		return blocs[0], nil
 	}
-	c.Answer(ctx, c.T("err.several_blocs", "list", blocNames(blocs)), true)
-	return nil, nil
-}
-
-// blocNames lists blocs' names for err.several_blocs.
-func blocNames(blocs []*domain.Bloc) string {
 	names := make([]string, len(blocs))
 	for i, b := range blocs {
 		names[i] = b.Name
 	}
-	return strings.Join(names, "; ")
+	tell(c.T("err.several_blocs", "list", strings.Join(names, "; ")))
+	return nil, nil
 }
 
 // memberBlocs are the blocs in which person represents a unit.
