@@ -426,15 +426,10 @@ func (s *Store) LoadPoll(ctx context.Context, chatID int64, pollID string) (Poll
 // open is false once the poll has closed (its close draws the result). One round trip, shared
 // with the scripts of concurrent updates (readTogether).
 func (s *Store) PollCounts(ctx context.Context, chatID int64, pollID string, options int) (counts []int, voters int, open bool, err error) {
-	fields := make([]string, 0, options+2)
-	fields = append(fields, "state", "voters")
+	args := make([]any, 0, 4+options)
+	args = append(args, "hmget", rkeys.ForChat(chatID).Poll(pollID), "state", "voters")
 	for i := 0; i < options; i++ {
-		fields = append(fields, "c"+strconv.Itoa(i))
-	}
-	args := make([]any, 0, 2+len(fields))
-	args = append(args, "hmget", rkeys.ForChat(chatID).Poll(pollID))
-	for _, f := range fields {
-		args = append(args, f)
+		args = append(args, "c"+strconv.Itoa(i))
 	}
 	cmd := redis.NewSliceCmd(ctx, args...)
 	if err := s.readTogether(ctx, cmd); err != nil {
