@@ -561,10 +561,7 @@ func (s *Sim) getChatMember(rq *request) (any, error) {
 		if c.Type == "private" {
 			return s.memberWire(s.bot, "member"), nil
 		}
-		if c.botAdmin && c.botStatus == "member" {
-			return s.memberWire(s.bot, "administrator"), nil
-		}
-		return s.memberWire(s.bot, c.botStatus), nil
+		return s.memberWire(s.bot, c.botStatusLocked()), nil
 	}
 	u := s.users[uid]
 	if u == nil {

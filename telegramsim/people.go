@@ -201,11 +201,8 @@ func (c *Chat) Leave(u, by *User) {
 			s.enqueueLocked("message", s.wireMessage(m, true))
 		}
 	}
-	if c.botAdmin && c.botStatus == "member" && s.allowedLocked("chat_member") {
-		s.enqueueLocked("chat_member", wireChatMemberUpdated{
-			Chat: c.wire(), From: by.wire(), Date: s.clk.Now().Unix(),
-			OldChatMember: s.memberWire(u, was), NewChatMember: s.memberWire(u, status),
-		})
+	if c.botStatusLocked() == "administrator" && s.allowedLocked("chat_member") {
+		s.memberUpdateLocked("chat_member", c, by, u, was, status)
 	}
 	c.touchLocked()
 }
@@ -223,11 +220,26 @@ func (c *Chat) PromoteBot(by *User) {
 		return
 	}
 	c.botAdmin = true
-	s.enqueueLocked("my_chat_member", wireChatMemberUpdated{
-		Chat: c.wire(), From: by.wire(), Date: s.clk.Now().Unix(),
-		OldChatMember: s.memberWire(s.bot, "member"), NewChatMember: s.memberWire(s.bot, "administrator"),
-	})
+	s.memberUpdateLocked("my_chat_member", c, by, s.bot, "member", "administrator")
 	c.touchLocked()
+}
+
+// botStatusLocked is the bot's status in group c, as getChatMember and its my_chat_member
+// updates give it.
+func (c *Chat) botStatusLocked() string {
+	if c.botAdmin && c.botStatus == "member" {
+		return "administrator"
+	}
+	return c.botStatus
+}
+
+// memberUpdateLocked queues a my_chat_member (u the bot) or chat_member update: by changed
+// u's status in c from old to new.
+func (s *Sim) memberUpdateLocked(kind string, c *Chat, by, u *User, old, new string) {
+	s.enqueueLocked(kind, wireChatMemberUpdated{
+		Chat: c.wire(), From: by.wire(), Date: s.clk.Now().Unix(),
+		OldChatMember: s.memberWire(u, old), NewChatMember: s.memberWire(u, new),
+	})
 }
 
 // HideMemberMessages stops (or restarts) the service messages of members joining and leaving,
@@ -648,18 +660,15 @@ func (c *Chat) AddBot(by *User) {
 }
 
 func (s *Sim) setBotStatusLocked(c *Chat, status string, by *User) {
-	old := c.botStatus
-	if old == status {
+	if c.botStatus == status {
 		return
 	}
+	old := c.botStatusLocked()
 	c.botStatus = status
 	if status != "member" {
 		c.botAdmin = false // kicked or left: an administrator no more
 	}
-	s.enqueueLocked("my_chat_member", wireChatMemberUpdated{
-		Chat: c.wire(), From: by.wire(), Date: s.clk.Now().Unix(),
-		OldChatMember: s.memberWire(s.bot, old), NewChatMember: s.memberWire(s.bot, status),
-	})
+	s.memberUpdateLocked("my_chat_member", c, by, s.bot, old, status)
 	s.emitLocked(Event{Kind: EventChat, ChatID: c.ID})
 	c.touchLocked()
 }
@@ -692,10 +701,7 @@ func (s *Sim) setBlockedLocked(u *User, blocked bool) {
 	if !blocked {
 		oldStatus, newStatus = newStatus, oldStatus
 	}
-	s.enqueueLocked("my_chat_member", wireChatMemberUpdated{
-		Chat: c.wire(), From: u.wire(), Date: s.clk.Now().Unix(),
-		OldChatMember: s.memberWire(s.bot, oldStatus), NewChatMember: s.memberWire(s.bot, newStatus),
-	})
+	s.memberUpdateLocked("my_chat_member", c, u, s.bot, oldStatus, newStatus)
 	c.touchLocked()
 }
 
